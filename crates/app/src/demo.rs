@@ -1,0 +1,300 @@
+//! The demo city: Dazhou's fields and chains with fictitious enterprises, all marked 示例,
+//! generated from a seed so that the same seed gives the same city. One account per role.
+
+use crate::{Actor, App, AppError, Result, audit_entry};
+use domain::industry::IndustryCode;
+use domain::role::{Grant, Role};
+use domain::size::{SizeInputs, classify, is_above_scale};
+use domain::uscc::Uscc;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+use std::collections::HashSet;
+use store::enterprise::EnterpriseData;
+
+const CHAINS_CSV: &str = include_str!("../../../data/chains.csv");
+const WORDS_CSV: &str = include_str!("../../../data/demo/name_words.csv");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scale {
+    City,
+    Province,
+}
+
+impl Scale {
+    pub fn enterprises(self) -> usize {
+        match self {
+            Scale::City => 3_000,
+            Scale::Province => 300_000,
+        }
+    }
+    pub fn parse(s: &str) -> Option<Scale> {
+        match s {
+            "city" => Some(Scale::City),
+            "province" => Some(Scale::Province),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DemoAccount {
+    pub username: String,
+    pub password: String,
+    pub role: String,
+    pub scope: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DemoReport {
+    pub chains: usize,
+    pub enterprises: usize,
+    pub accounts: Vec<DemoAccount>,
+}
+
+struct ChainDef {
+    code: String,
+    name: String,
+    field: String,
+    lead: String,
+    provincial_key: bool,
+    carrying: Vec<String>,
+    collaborating: Vec<String>,
+    industries: Vec<String>,
+    keywords: Vec<String>,
+}
+
+fn csv_rows(text: &str) -> Result<Vec<csv::StringRecord>> {
+    csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| AppError::Internal(format!("demo data: {e}")))
+}
+
+fn list(s: &str) -> Vec<String> {
+    s.split(';').map(str::trim).filter(|v| !v.is_empty()).map(String::from).collect()
+}
+
+fn chain_defs() -> Result<Vec<ChainDef>> {
+    csv_rows(CHAINS_CSV)?
+        .iter()
+        .map(|r| {
+            let g = |i: usize| r.get(i).unwrap_or("").trim().to_string();
+            Ok(ChainDef {
+                code: g(0),
+                name: g(1),
+                field: g(2),
+                lead: g(3),
+                provincial_key: g(4) == "true",
+                carrying: list(&g(5)),
+                collaborating: list(&g(6)),
+                industries: list(&g(7)),
+                keywords: list(&g(8)),
+            })
+        })
+        .collect()
+}
+
+struct Words {
+    brand: Vec<String>,
+    suffix: Vec<String>,
+    street: Vec<String>,
+    surname: Vec<String>,
+    given: Vec<String>,
+}
+
+fn words() -> Result<Words> {
+    let mut w = Words { brand: vec![], suffix: vec![], street: vec![], surname: vec![], given: vec![] };
+    for r in csv_rows(WORDS_CSV)? {
+        let v = r.get(1).unwrap_or("").trim().to_string();
+        match r.get(0).unwrap_or("") {
+            "brand" => w.brand.push(v),
+            "suffix" => w.suffix.push(v),
+            "street" => w.street.push(v),
+            "surname" => w.surname.push(v),
+            "given" => w.given.push(v),
+            _ => {}
+        }
+    }
+    if w.brand.is_empty() || w.suffix.is_empty() || w.street.is_empty() || w.surname.is_empty() || w.given.is_empty() {
+        return Err(AppError::Internal("demo word lists are incomplete".into()));
+    }
+    Ok(w)
+}
+
+fn pick<'a, T>(rng: &mut ChaCha8Rng, v: &'a [T]) -> &'a T {
+    &v[rng.random_range(0..v.len())]
+}
+
+/// A USCC for a fictitious company registered in `region`: department 9 (market
+/// regulation), category 1 (enterprise), a random organisation code with its GB 11714
+/// check digit, and the GB 32100 check character.
+fn demo_uscc(rng: &mut ChaCha8Rng, region: &str) -> Result<String> {
+    const ORG: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+    let body: Vec<u8> = (0..8).map(|_| ORG[rng.random_range(0..ORG.len())]).collect();
+    let val = |c: u8| if c.is_ascii_digit() { (c - b'0') as u32 } else { (c - b'A') as u32 + 10 };
+    let sum: u32 = body.iter().zip([3, 7, 9, 10, 5, 8, 4, 2]).map(|(c, w)| val(*c) * w).sum();
+    let check = match 11 - sum % 11 {
+        10 => 'X',
+        11 => '0',
+        d => char::from_digit(d, 10).unwrap_or('0'),
+    };
+    let first17 = format!("91{region}{}{check}", String::from_utf8_lossy(&body));
+    Uscc::complete(&first17).map(|u| u.as_str().to_string()).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+impl App {
+    /// Seeds the demo city. Refuses when the database already holds a demo.
+    pub async fn seed_demo(&self, scale: Scale, seed: u64) -> Result<DemoReport> {
+        if store::account::setting(&self.db, "demo_seed").await?.is_some() {
+            return Err(AppError::Conflict("数据库中已有示例数据".into()));
+        }
+        let actor = Actor { id: None, name: "demo".into(), ip: "local".into() };
+        let now = self.now();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let chains = chain_defs()?;
+        let w = words()?;
+        let counties: Vec<(String, String)> =
+            self.regions().await?.into_iter().filter(|r| r.kind == "county").map(|r| (r.code, r.name)).collect();
+        let mut tx = self.db.begin().await?;
+        let mut chain_ids = Vec::new();
+        for c in &chains {
+            let nc = store::chain::NewChain {
+                code: c.code.clone(),
+                name: c.name.clone(),
+                field_code: c.field.clone(),
+                lead_department_code: c.lead.clone(),
+                provincial_key: c.provincial_key,
+                carrying_regions: c.carrying.clone(),
+                collaborating_regions: c.collaborating.clone(),
+            };
+            let id = store::chain::insert(&mut tx, &nc, now, None).await?;
+            let after =
+                serde_json::json!({"code": c.code, "name": c.name, "field": c.field, "lead_department": c.lead});
+            store::audit::append(&mut tx, now, &audit_entry(&actor, "chain.create", "chain", id, None, Some(after)))
+                .await?;
+            chain_ids.push(id);
+        }
+        let mut names = HashSet::new();
+        let mut usccs = HashSet::new();
+        let mut first_in_xuanhan = None;
+        let n = scale.enterprises();
+        for k in 0..n {
+            let ci = rng.random_range(0..chains.len());
+            let c = &chains[ci];
+            let roll: f64 = rng.random();
+            let place = if roll < 0.65 && !c.carrying.is_empty() {
+                pick(&mut rng, &c.carrying).clone()
+            } else if roll < 0.9 && !c.collaborating.is_empty() {
+                pick(&mut rng, &c.collaborating).clone()
+            } else {
+                pick(&mut rng, &counties).0.clone()
+            };
+            let (region, park) = if place.contains('P') { ("511703".to_string(), Some(place)) } else { (place, None) };
+            let county_name = counties.iter().find(|(c, _)| *c == region).map(|(_, n)| n.as_str()).unwrap_or("达州");
+            let short = county_name.trim_end_matches(['区', '县', '市']);
+            let keyword = pick(&mut rng, &c.keywords).clone();
+            let mut name = String::new();
+            for attempt in 0..20 {
+                let brand = pick(&mut rng, &w.brand);
+                let suffix = pick(&mut rng, &w.suffix);
+                let prefix = if attempt > 2 { short } else { "" };
+                name = format!("{prefix}{brand}{keyword}{suffix}（示例）");
+                if names.insert(name.clone()) {
+                    break;
+                }
+            }
+            let mut uscc = demo_uscc(&mut rng, &region)?;
+            while !usccs.insert(uscc.clone()) {
+                uscc = demo_uscc(&mut rng, &region)?;
+            }
+            let industry = IndustryCode::parse(pick(&mut rng, &c.industries).as_str())
+                .map_err(|e| AppError::Internal(format!("chains.csv: {e}")))?;
+            let band: f64 = rng.random();
+            let (emp, rev) = if band < 0.03 {
+                (rng.random_range(1000..5000), rng.random_range(40_000.0..500_000.0))
+            } else if band < 0.18 {
+                (rng.random_range(300..1000), rng.random_range(2_000.0..40_000.0))
+            } else if band < 0.63 {
+                (rng.random_range(20..300), rng.random_range(300.0..2_000.0))
+            } else {
+                (rng.random_range(3..20), rng.random_range(20.0..300.0))
+            };
+            let rev_fen = ((rev * 100.0f64).round() as i64) * 10_000;
+            let assets_fen = ((rev * rng.random_range(0.8..2.0) * 100.0).round() as i64) * 10_000;
+            let inputs = SizeInputs {
+                employees: Some(emp),
+                revenue_wan: Some(rev_fen as f64 / 1e6),
+                assets_wan: Some(assets_fen as f64 / 1e6),
+            };
+            let year = rng.random_range(1990..2025);
+            let d = EnterpriseData {
+                uscc,
+                name,
+                region_code: region.clone(),
+                park_code: park,
+                industry_code: industry.as_str().to_string(),
+                employees: Some(emp),
+                revenue_fen: Some(rev_fen),
+                assets_fen: Some(assets_fen),
+                size: classify(&industry, &inputs).ok().map(|s| s.code().to_string()),
+                above_scale: is_above_scale(&industry, rev_fen / 100),
+                founded_on: chrono::NaiveDate::from_ymd_opt(year, rng.random_range(1..13), rng.random_range(1..29)),
+                address: format!("{county_name}{}{}号", pick(&mut rng, &w.street), rng.random_range(1..400)),
+                contact_name: format!("{}{}", pick(&mut rng, &w.surname), pick(&mut rng, &w.given)),
+                contact_phone: format!("0818-{}", rng.random_range(2_000_000..2_999_999)),
+                description: format!("示例数据：虚构企业，主营{keyword}，属{}。", c.name),
+                is_demo: true,
+            };
+            let id = store::enterprise::insert(&mut tx, &d, now, None).await?;
+            let after = serde_json::to_value(&d).map_err(|e| AppError::Internal(e.to_string()))?;
+            store::audit::append(
+                &mut tx,
+                now,
+                &audit_entry(&actor, "enterprise.create", "enterprise", id, None, Some(after)),
+            )
+            .await?;
+            store::chain::add_enterprise(&mut tx, chain_ids[ci], id).await?;
+            if rng.random_bool(0.1) {
+                let same_field: Vec<usize> =
+                    (0..chains.len()).filter(|&j| j != ci && chains[j].field == c.field).collect();
+                if !same_field.is_empty() {
+                    let j = *pick(&mut rng, &same_field);
+                    store::chain::add_enterprise(&mut tx, chain_ids[j], id).await?;
+                }
+            }
+            if first_in_xuanhan.is_none() && region == "511722" {
+                first_in_xuanhan = Some(d.uscc.clone());
+            }
+            if k % 1000 == 999 {
+                tracing::info!("demo: {} enterprises", k + 1);
+            }
+        }
+        store::account::set_setting(&mut tx, "demo_seed", &format!("{scale:?}:{seed}")).await?;
+        tx.commit().await?;
+
+        let chief_chain = chains.iter().find(|c| c.code == "gas_chemical").unwrap_or(&chains[0]).code.clone();
+        let plan: [(&str, &str, Role, Option<String>); 12] = [
+            ("demo.office", "示例·融圈强链办", Role::Office, None),
+            ("demo.chief", "示例·链长", Role::Chief, Some(chief_chain)),
+            ("demo.leaddept", "示例·市经信局", Role::LeadDept, Some("jxj".into())),
+            ("demo.unit", "示例·市科技局", Role::Unit, Some("kjj".into())),
+            ("demo.region", "示例·宣汉县", Role::Region, Some("511722".into())),
+            ("demo.enterprise", "示例·企业用户", Role::Enterprise, first_in_xuanhan),
+            ("demo.bank", "示例·银行", Role::Bank, Some("示例银行达州分行".into())),
+            ("demo.expert", "示例·专家", Role::Expert, None),
+            ("demo.viewer", "示例·市领导", Role::Viewer, None),
+            ("demo.sysadmin", "示例·系统管理员", Role::Sysadmin, None),
+            ("demo.secadmin", "示例·安全管理员", Role::Secadmin, None),
+            ("demo.auditor", "示例·安全审计员", Role::Auditor, None),
+        ];
+        let mut accounts = Vec::new();
+        for (username, display, role, scope) in plan {
+            let grant = Grant::new(role, scope.clone()).map_err(|e| AppError::Internal(e.to_string()))?;
+            let password = crate::secret::random_password();
+            self.create_account(&actor, None, username, display, &[grant], Some(&password)).await?;
+            accounts.push(DemoAccount { username: username.into(), password, role: role.code().into(), scope });
+        }
+        Ok(DemoReport { chains: chains.len(), enterprises: n, accounts })
+    }
+}

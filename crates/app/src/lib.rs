@@ -1,0 +1,73 @@
+//! Use cases of Qianglian: the one API that both the web server and the CLI call. Each
+//! write checks permissions, runs in one transaction with its audit row, and returns a
+//! typed [`AppError`] whose message is ready to show (in Chinese).
+
+pub mod account;
+pub mod audit;
+pub mod demo;
+pub mod enterprise;
+pub mod error;
+pub mod reference;
+pub mod secret;
+
+pub use error::{AppError, FieldError};
+pub use store::{self, Backend, Db};
+
+use domain::clock::Clock;
+use std::sync::Arc;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+#[derive(Clone)]
+pub struct App {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl App {
+    /// Opens the database at `url`, applies migrations and loads reference data.
+    pub async fn open(url: &str, clock: Arc<dyn Clock>, opts: &store::db::ConnectOptions) -> Result<App> {
+        let db = Db::connect(url, opts).await?;
+        db.migrate(clock.now()).await?;
+        Ok(App { db, clock })
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+}
+
+/// Who is acting, as the audit log records it.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub id: Option<i64>,
+    pub name: String,
+    pub ip: String,
+}
+
+impl Actor {
+    /// The operator at the server's console (CLI bulk jobs).
+    pub fn cli() -> Actor {
+        Actor { id: None, name: "cli".into(), ip: "local".into() }
+    }
+}
+
+pub(crate) fn audit_entry(
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: impl ToString,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> store::audit::AuditEntry {
+    store::audit::AuditEntry {
+        actor_id: actor.id,
+        actor: actor.name.clone(),
+        action: action.to_string(),
+        entity: entity.to_string(),
+        entity_id: entity_id.to_string(),
+        before,
+        after,
+        ip: actor.ip.clone(),
+    }
+}

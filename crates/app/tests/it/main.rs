@@ -1,0 +1,7 @@
+//! Integration tests of the use cases, each run on SQLite and (when `QIANGLIAN_TEST_PG`
+//! is set) on PostgreSQL. One binary, many modules (link time on 2 cores).
+
+mod access;
+mod audit;
+mod harness;
+mod schema;

@@ -1,0 +1,13 @@
+//! Pure rules of Qianglian. No I/O, no async, no clock: time is passed in.
+//!
+//! Reference standards (GB 32100, GB/T 4754-2017, GB/T 2260, the 2017 size rules) are
+//! embedded from `data/` at compile time so that a typed value is valid everywhere.
+
+pub mod account;
+pub mod clock;
+pub mod industry;
+pub mod money;
+pub mod region;
+pub mod role;
+pub mod size;
+pub mod uscc;

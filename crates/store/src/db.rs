@@ -1,0 +1,166 @@
+//! The database handle: an enum over a SQLite and a PostgreSQL pool, chosen by URL scheme.
+//! Store functions write their SQL once (standard SQL, `$1` placeholders) and run it on
+//! either backend through [`on_db!`](crate::on_db) and [`on_tx!`](crate::on_tx); where the
+//! dialects differ, the two statements sit side by side in the same function.
+
+use crate::{Result, StoreError};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Pg(PgPool),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A transaction on either backend. Dropping it without [`Tx::commit`] rolls back.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Pg(Transaction<'static, Postgres>),
+}
+
+/// Runs `$body` with `$c` bound to the pool of `$db` (`&SqlitePool` or `&PgPool`).
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, $c:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($c) => $body,
+            $crate::db::Db::Pg($c) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$c` bound to the connection of the transaction `$tx`.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::db::Tx::Pg(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+/// Options for opening a database.
+#[derive(Clone, Debug)]
+pub struct ConnectOptions {
+    pub max_connections: u32,
+    /// PostgreSQL only: run in this schema (created if missing). Tests use one per test.
+    pub pg_schema: Option<String>,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        Self { max_connections: 16, pg_schema: None }
+    }
+}
+
+impl Db {
+    /// Opens `sqlite://PATH` (created if missing; WAL, `synchronous=FULL`, foreign keys,
+    /// busy timeout) or `postgres://…` / `postgresql://…`.
+    pub async fn connect(url: &str, opts: &ConnectOptions) -> Result<Db> {
+        if url.starts_with("sqlite:") {
+            let o = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new().max_connections(opts.max_connections.max(1)).connect_with(o).await?;
+            Ok(Db::Sqlite(pool))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let mut o = PgConnectOptions::from_str(url)?;
+            if let Some(schema) = &opts.pg_schema {
+                if !schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    return Err(StoreError::Url(format!("bad schema name {schema}")));
+                }
+                let setup = PgPoolOptions::new().max_connections(1).connect_with(o.clone()).await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {schema}")))
+                    .execute(&setup)
+                    .await?;
+                setup.close().await;
+                o = o.options([("search_path", schema.as_str())]);
+            }
+            let pool = PgPoolOptions::new().max_connections(opts.max_connections.max(1)).connect_with(o).await?;
+            Ok(Db::Pg(pool))
+        } else {
+            Err(StoreError::Url(url.to_string()))
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Pg(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies the migrations of this backend and loads the reference data they need.
+    pub async fn migrate(&self, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+        match self {
+            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Db::Pg(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        crate::reference::load_all(self, now).await
+    }
+
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self {
+            // IMMEDIATE takes the write lock up front, so a writer waits (busy timeout)
+            // instead of failing when another wrote after its snapshot.
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Pg(p) => Tx::Pg(p.begin().await?),
+        })
+    }
+
+    pub async fn close(&self) {
+        on_db!(self, p => p.close().await)
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Pg(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+    pub async fn rollback(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Pg(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Pg(_) => Backend::Postgres,
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! Persistence of Qianglian: one [`Db`] over SQLite or PostgreSQL (sqlx), migrations for
+//! both, reference data, and one module per capability. Every read of business data takes
+//! the caller's scope; every write runs inside a [`Tx`] together with its audit row.
+
+pub mod account;
+pub mod audit;
+pub mod chain;
+pub mod db;
+pub mod enterprise;
+pub mod error;
+pub mod history;
+pub mod reference;
+pub mod sql;
+
+pub use db::{Backend, Db, Tx};
+pub use error::StoreError;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

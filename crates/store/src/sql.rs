@@ -1,0 +1,191 @@
+//! A small builder for queries whose shape depends on input (filters, scopes): it numbers
+//! `$n` placeholders, keeps the values, and runs the text on either backend. Values are
+//! always bound, never spliced into the text.
+
+use crate::{Db, Result, Tx};
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::sqlite::{SqliteArguments, SqliteRow};
+use sqlx::{Arguments, AssertSqlSafe, FromRow};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Arg {
+    I64(i64),
+    F64(f64),
+    Text(String),
+    Bool(bool),
+    Ts(chrono::DateTime<chrono::Utc>),
+    Date(chrono::NaiveDate),
+}
+
+impl From<chrono::NaiveDate> for Arg {
+    fn from(v: chrono::NaiveDate) -> Self {
+        Arg::Date(v)
+    }
+}
+
+impl From<chrono::DateTime<chrono::Utc>> for Arg {
+    fn from(v: chrono::DateTime<chrono::Utc>) -> Self {
+        Arg::Ts(v)
+    }
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::I64(v)
+    }
+}
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(v.to_string())
+    }
+}
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(v)
+    }
+}
+impl From<&String> for Arg {
+    fn from(v: &String) -> Self {
+        Arg::Text(v.clone())
+    }
+}
+impl From<bool> for Arg {
+    fn from(v: bool) -> Self {
+        Arg::Bool(v)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Sql {
+    text: String,
+    args: Vec<Arg>,
+}
+
+/// Rows that decode on both backends.
+pub trait AnyRow: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> AnyRow for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+
+impl Sql {
+    pub fn new(text: &str) -> Self {
+        Self { text: text.to_string(), args: Vec::new() }
+    }
+    /// Appends SQL text (never user input).
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+    /// Appends a placeholder bound to `v`.
+    pub fn bind(&mut self, v: impl Into<Arg>) -> &mut Self {
+        self.args.push(v.into());
+        self.text.push('$');
+        self.text.push_str(&self.args.len().to_string());
+        self
+    }
+    /// Appends `(… , …)` of placeholders for a non-empty list.
+    pub fn bind_list<I, T>(&mut self, items: I) -> &mut Self
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<Arg>,
+    {
+        self.text.push('(');
+        for (i, v) in items.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(v);
+        }
+        self.text.push(')');
+        self
+    }
+    /// A new query: `head`, then this one's text with its values (a shared `WHERE`).
+    pub fn with_prefix(&self, head: &str) -> Sql {
+        Sql { text: format!("{head}{}", self.text), args: self.args.clone() }
+    }
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    fn sqlite_args(&self) -> SqliteArguments {
+        let mut a = SqliteArguments::default();
+        for v in &self.args {
+            // Encoding these plain types cannot fail.
+            let _ = match v {
+                Arg::I64(x) => a.add(*x),
+                Arg::F64(x) => a.add(*x),
+                Arg::Text(x) => a.add(x.clone()),
+                Arg::Bool(x) => a.add(*x),
+                Arg::Ts(x) => a.add(*x),
+                Arg::Date(x) => a.add(*x),
+            };
+        }
+        a
+    }
+    fn pg_args(&self) -> PgArguments {
+        let mut a = PgArguments::default();
+        for v in &self.args {
+            let _ = match v {
+                Arg::I64(x) => a.add(*x),
+                Arg::F64(x) => a.add(*x),
+                Arg::Text(x) => a.add(x.clone()),
+                Arg::Bool(x) => a.add(*x),
+                Arg::Ts(x) => a.add(*x),
+                Arg::Date(x) => a.add(*x),
+            };
+        }
+        a
+    }
+
+    pub async fn fetch_all<T: AnyRow>(&self, db: &Db) -> Result<Vec<T>> {
+        let text = AssertSqlSafe(self.text.clone());
+        Ok(match db {
+            Db::Sqlite(p) => sqlx::query_as_with(text, self.sqlite_args()).fetch_all(p).await?,
+            Db::Pg(p) => sqlx::query_as_with(text, self.pg_args()).fetch_all(p).await?,
+        })
+    }
+
+    pub async fn fetch_optional<T: AnyRow>(&self, db: &Db) -> Result<Option<T>> {
+        let text = AssertSqlSafe(self.text.clone());
+        Ok(match db {
+            Db::Sqlite(p) => sqlx::query_as_with(text, self.sqlite_args()).fetch_optional(p).await?,
+            Db::Pg(p) => sqlx::query_as_with(text, self.pg_args()).fetch_optional(p).await?,
+        })
+    }
+
+    pub async fn fetch_optional_tx<T: AnyRow>(&self, tx: &mut Tx) -> Result<Option<T>> {
+        let text = AssertSqlSafe(self.text.clone());
+        Ok(match tx {
+            Tx::Sqlite(t) => sqlx::query_as_with(text, self.sqlite_args()).fetch_optional(&mut **t).await?,
+            Tx::Pg(t) => sqlx::query_as_with(text, self.pg_args()).fetch_optional(&mut **t).await?,
+        })
+    }
+
+    /// A single `BIGINT` (a count).
+    pub async fn fetch_i64(&self, db: &Db) -> Result<i64> {
+        let text = AssertSqlSafe(self.text.clone());
+        Ok(match db {
+            Db::Sqlite(p) => sqlx::query_scalar_with(text, self.sqlite_args()).fetch_one(p).await?,
+            Db::Pg(p) => sqlx::query_scalar_with(text, self.pg_args()).fetch_one(p).await?,
+        })
+    }
+
+    pub async fn execute_tx(&self, tx: &mut Tx) -> Result<u64> {
+        let text = AssertSqlSafe(self.text.clone());
+        Ok(match tx {
+            Tx::Sqlite(t) => sqlx::query_with(text, self.sqlite_args()).execute(&mut **t).await?.rows_affected(),
+            Tx::Pg(t) => sqlx::query_with(text, self.pg_args()).execute(&mut **t).await?.rows_affected(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_placeholders() {
+        let mut s = Sql::new("SELECT 1 WHERE a = ");
+        s.bind(1i64).push(" AND b IN ").bind_list(["x", "y"]);
+        assert_eq!(s.text(), "SELECT 1 WHERE a = $1 AND b IN ($2, $3)");
+        assert_eq!(s.args.len(), 3);
+    }
+}

@@ -1,0 +1,384 @@
+//! `/api/v1`: the JSON API, documented by utoipa at `/api/v1/openapi.json`.
+
+use crate::AppState;
+use crate::auth::{ApiUser, ClientIp};
+use crate::error::{ApiError, ErrorBody};
+use crate::view::{EnterpriseOut, ListQuery, flex};
+use app::AppError;
+use app::account::SessionKind;
+use app::enterprise::EnterpriseInput;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Qianglian 强链 API", description = "重点产业链工作平台 JSON API。令牌由 POST /api/v1/auth/token 取得，之后以 Authorization: Bearer 携带。"),
+    paths(token, logout, me, list_enterprises, create_enterprise, get_enterprise, update_enterprise, delete_enterprise, enterprise_history, regions, industries, chains, audit_verify),
+    components(schemas(ErrorBody, crate::error::FieldErrorDoc)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(c) = openapi.components.as_mut() {
+            c.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/auth/token", post(token).delete(logout))
+        .route("/me", get(me))
+        .route("/enterprises", get(list_enterprises).post(create_enterprise))
+        .route("/enterprises/{id}", get(get_enterprise).put(update_enterprise).delete(delete_enterprise))
+        .route("/enterprises/{id}/history", get(enterprise_history))
+        .route("/regions", get(regions))
+        .route("/industries", get(industries))
+        .route("/chains", get(chains))
+        .route("/audit/verify", get(audit_verify))
+}
+
+async fn openapi() -> Response {
+    Json(ApiDoc::openapi()).into_response()
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+fn bad_json(e: JsonRejection) -> ApiError {
+    let status = e.status();
+    let msg = if status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+        "请求内容类型应为 application/json".to_string()
+    } else {
+        format!("请求体不是有效的 JSON 或缺少字段：{}", e.body_text())
+    };
+    ApiError(AppError::invalid("body", msg))
+}
+
+fn id_of(p: Result<Path<i64>, PathRejection>) -> ApiResult<i64> {
+    p.map(|Path(id)| id).map_err(|_| ApiError(AppError::NotFound))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TokenRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub token_type: String,
+    /// Minutes of inactivity after which the token expires.
+    pub idle_timeout_minutes: i64,
+}
+
+/// Exchanges a username and password for a bearer token.
+#[utoipa::path(post, path = "/api/v1/auth/token", request_body = TokenRequest, security(),
+    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn token(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    body: Result<Json<TokenRequest>, JsonRejection>,
+) -> ApiResult<Json<TokenResponse>> {
+    let Json(b) = body.map_err(bad_json)?;
+    let session = s.app.login(&b.username, &b.password, SessionKind::Api, &ip).await?;
+    let (policy, _) = s.app.policy().await?;
+    Ok(Json(TokenResponse {
+        token: session.token,
+        token_type: "Bearer".into(),
+        idle_timeout_minutes: policy.idle_timeout_minutes,
+    }))
+}
+
+/// Revokes the token used for this call.
+#[utoipa::path(delete, path = "/api/v1/auth/token", responses((status = 204), (status = 401, body = ErrorBody)))]
+async fn logout(State(s): State<AppState>, u: ApiUser) -> ApiResult<StatusCode> {
+    s.app.logout(&u.token, &u.p).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GrantOut {
+    pub role: String,
+    pub role_label: String,
+    pub scope: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeOut {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<GrantOut>,
+    pub must_change_password: bool,
+}
+
+/// The calling account, its roles and scopes.
+#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = MeOut), (status = 401, body = ErrorBody)))]
+async fn me(u: ApiUser) -> Json<MeOut> {
+    Json(MeOut {
+        id: u.p.account_id,
+        username: u.p.username.clone(),
+        display_name: u.p.display_name.clone(),
+        roles: u
+            .p
+            .grants
+            .iter()
+            .map(|g| GrantOut { role: g.role.code().into(), role_label: g.role.label().into(), scope: g.scope.clone() })
+            .collect(),
+        must_change_password: u.p.must_change_password,
+    })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EnterpriseList {
+    pub items: Vec<EnterpriseOut>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// Enterprises the caller may see, filtered and paginated.
+#[utoipa::path(get, path = "/api/v1/enterprises", params(ListQuery),
+    responses((status = 200, body = EnterpriseList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn list_enterprises(
+    State(s): State<AppState>,
+    u: ApiUser,
+    q: Result<Query<ListQuery>, QueryRejection>,
+) -> ApiResult<Json<EnterpriseList>> {
+    let Query(q) = q.map_err(|e| ApiError(AppError::invalid("query", format!("查询参数有误：{}", e.body_text()))))?;
+    let f = q.filter();
+    let (rows, total) = s.app.enterprises(&u.p, &f).await?;
+    Ok(Json(EnterpriseList {
+        items: rows.iter().map(EnterpriseOut::from).collect(),
+        total,
+        page: f.page,
+        per_page: f.per_page,
+    }))
+}
+
+/// An enterprise as submitted. Numbers may be JSON numbers or text; money in 万元.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default)]
+pub struct EnterpriseIn {
+    pub uscc: String,
+    pub name: String,
+    pub region_code: String,
+    #[serde(deserialize_with = "flex")]
+    pub park_code: String,
+    pub industry_code: String,
+    #[serde(deserialize_with = "flex")]
+    #[schema(value_type = Option<i64>)]
+    pub employees: String,
+    #[serde(deserialize_with = "flex")]
+    #[schema(value_type = Option<String>)]
+    pub revenue_wan: String,
+    #[serde(deserialize_with = "flex")]
+    #[schema(value_type = Option<String>)]
+    pub assets_wan: String,
+    #[serde(deserialize_with = "flex")]
+    pub founded_on: String,
+    #[serde(deserialize_with = "flex")]
+    pub address: String,
+    #[serde(deserialize_with = "flex")]
+    pub contact_name: String,
+    #[serde(deserialize_with = "flex")]
+    pub contact_phone: String,
+    #[serde(deserialize_with = "flex")]
+    pub description: String,
+    /// Required on update: the version read.
+    #[schema(value_type = Option<i64>)]
+    pub version: Option<i64>,
+}
+
+impl EnterpriseIn {
+    fn input(self) -> EnterpriseInput {
+        EnterpriseInput {
+            uscc: self.uscc,
+            name: self.name,
+            region_code: self.region_code,
+            park_code: self.park_code,
+            industry_code: self.industry_code,
+            employees: self.employees,
+            revenue_wan: self.revenue_wan,
+            assets_wan: self.assets_wan,
+            founded_on: self.founded_on,
+            address: self.address,
+            contact_name: self.contact_name,
+            contact_phone: self.contact_phone,
+            description: self.description,
+        }
+    }
+}
+
+/// Registers an enterprise (office anywhere, a region inside its area).
+#[utoipa::path(post, path = "/api/v1/enterprises", request_body = EnterpriseIn,
+    responses((status = 201, body = EnterpriseOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn create_enterprise(
+    State(s): State<AppState>,
+    u: ApiUser,
+    body: Result<Json<EnterpriseIn>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<EnterpriseOut>)> {
+    let Json(b) = body.map_err(bad_json)?;
+    let id = s.app.create_enterprise(&u.p, &b.input()).await?;
+    let row = s.app.enterprise(&u.p, id).await?;
+    Ok((StatusCode::CREATED, Json(EnterpriseOut::from(&row))))
+}
+
+/// One enterprise; outside the caller's scope answers 404 like a missing one.
+#[utoipa::path(get, path = "/api/v1/enterprises/{id}", params(("id" = i64, Path)),
+    responses((status = 200, body = EnterpriseOut), (status = 404, body = ErrorBody)))]
+async fn get_enterprise(
+    State(s): State<AppState>,
+    u: ApiUser,
+    id: Result<Path<i64>, PathRejection>,
+) -> ApiResult<Json<EnterpriseOut>> {
+    let row = s.app.enterprise(&u.p, id_of(id)?).await?;
+    Ok(Json(EnterpriseOut::from(&row)))
+}
+
+/// Replaces an enterprise's fields; `version` must be the one read (409 if it moved on).
+#[utoipa::path(put, path = "/api/v1/enterprises/{id}", params(("id" = i64, Path)), request_body = EnterpriseIn,
+    responses((status = 200, body = EnterpriseOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn update_enterprise(
+    State(s): State<AppState>,
+    u: ApiUser,
+    id: Result<Path<i64>, PathRejection>,
+    body: Result<Json<EnterpriseIn>, JsonRejection>,
+) -> ApiResult<Json<EnterpriseOut>> {
+    let id = id_of(id)?;
+    let Json(b) = body.map_err(bad_json)?;
+    let version =
+        b.version.ok_or_else(|| ApiError(AppError::invalid("version", "更新须提供读取时的版本号 version")))?;
+    s.app.update_enterprise(&u.p, id, version, &b.input()).await?;
+    Ok(Json(EnterpriseOut::from(&s.app.enterprise(&u.p, id).await?)))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct VersionQuery {
+    /// The version read.
+    pub version: i64,
+}
+
+/// Archives an enterprise (the office only).
+#[utoipa::path(delete, path = "/api/v1/enterprises/{id}", params(("id" = i64, Path), VersionQuery),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn delete_enterprise(
+    State(s): State<AppState>,
+    u: ApiUser,
+    id: Result<Path<i64>, PathRejection>,
+    q: Result<Query<VersionQuery>, QueryRejection>,
+) -> ApiResult<StatusCode> {
+    let id = id_of(id)?;
+    let Query(q) = q.map_err(|_| ApiError(AppError::invalid("version", "删除须提供读取时的版本号 version")))?;
+    s.app.delete_enterprise(&u.p, id, q.version).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FieldChangeOut {
+    pub field: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub source: String,
+    pub changed_at: String,
+    pub changed_by: Option<String>,
+}
+
+/// Per-field history of an enterprise, newest first.
+#[utoipa::path(get, path = "/api/v1/enterprises/{id}/history", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<FieldChangeOut>), (status = 404, body = ErrorBody)))]
+async fn enterprise_history(
+    State(s): State<AppState>,
+    u: ApiUser,
+    id: Result<Path<i64>, PathRejection>,
+) -> ApiResult<Json<Vec<FieldChangeOut>>> {
+    let h = s.app.enterprise_history(&u.p, id_of(id)?).await?;
+    Ok(Json(
+        h.into_iter()
+            .map(|c| FieldChangeOut {
+                field: c.field,
+                old_value: c.old_value,
+                new_value: c.new_value,
+                source: c.source,
+                changed_at: c.changed_at.to_rfc3339(),
+                changed_by: c.changed_by_name,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CodeName {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+}
+
+/// Counties and parks (GB/T 2260 and local park codes).
+#[utoipa::path(get, path = "/api/v1/regions", responses((status = 200, body = Vec<CodeName>)))]
+async fn regions(State(s): State<AppState>, _u: ApiUser) -> ApiResult<Json<Vec<CodeName>>> {
+    let r = s.app.regions().await?;
+    Ok(Json(r.into_iter().map(|r| CodeName { code: r.code, name: r.name, kind: r.kind }).collect()))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct IndustryQuery {
+    /// Code prefix or part of the name.
+    pub q: Option<String>,
+}
+
+/// GB/T 4754-2017 codes matching a code prefix or name.
+#[utoipa::path(get, path = "/api/v1/industries", params(IndustryQuery), responses((status = 200, body = Vec<CodeName>)))]
+async fn industries(
+    State(s): State<AppState>,
+    _u: ApiUser,
+    Query(q): Query<IndustryQuery>,
+) -> ApiResult<Json<Vec<CodeName>>> {
+    let r = s.app.industries(q.q.as_deref().unwrap_or(""), 50).await?;
+    Ok(Json(r.into_iter().map(|r| CodeName { code: r.code, name: r.name, kind: r.level }).collect()))
+}
+
+/// The chains of the city with their field and lead department.
+#[utoipa::path(get, path = "/api/v1/chains", responses((status = 200, body = Vec<CodeName>)))]
+async fn chains(State(s): State<AppState>, _u: ApiUser) -> ApiResult<Json<Vec<CodeName>>> {
+    let r = s.app.chains().await?;
+    Ok(Json(r.into_iter().map(|c| CodeName { code: c.code, name: c.name, kind: c.field_code }).collect()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VerifyOut {
+    pub rows: i64,
+    pub ok: bool,
+    pub first_broken_seq: Option<i64>,
+    pub reason: Option<String>,
+}
+
+/// Recomputes the audit hash chain (auditor).
+#[utoipa::path(get, path = "/api/v1/audit/verify", responses((status = 200, body = VerifyOut), (status = 403, body = ErrorBody)))]
+async fn audit_verify(State(s): State<AppState>, u: ApiUser) -> ApiResult<Json<VerifyOut>> {
+    let v = s.app.audit_verify(Some(&u.p)).await?;
+    Ok(Json(VerifyOut {
+        rows: v.rows,
+        ok: v.first_broken.is_none(),
+        first_broken_seq: v.first_broken.as_ref().map(|b| b.0),
+        reason: v.first_broken.map(|b| b.1),
+    }))
+}

@@ -1,0 +1,1001 @@
+//! HTML pages: server-rendered with askama, htmx for partial swaps. Handlers are thin:
+//! parse the form, call `app`, render.
+
+use crate::AppState;
+use crate::auth::{ClientIp, LOGIN_CSRF_COOKIE, WebUser, WebUserAny, cookie_name, csrf_ok, session_cookie};
+use crate::view::{ListQuery, size_label};
+use app::account::{Principal, SessionKind};
+use app::enterprise::EnterpriseInput;
+use app::{AppError, FieldError};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::rejection::{FormRejection, PathRejection};
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::cookie::CookieJar;
+use domain::role::{Grant, Role};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/password", get(password_page).post(password_submit))
+        .route("/enterprises", get(enterprise_list).post(enterprise_create))
+        .route("/enterprises/export.csv", get(enterprise_export))
+        .route("/enterprises/new", get(enterprise_new))
+        .route("/enterprises/{id}", get(enterprise_detail).post(enterprise_update))
+        .route("/enterprises/{id}/edit", get(enterprise_edit))
+        .route("/enterprises/{id}/delete", post(enterprise_delete))
+        .route("/admin/accounts", get(accounts_page).post(account_create))
+        .route("/admin/accounts/{id}/{action}", post(account_action))
+        .route("/admin/policy", get(policy_page).post(policy_submit))
+        .route("/audit", get(audit_page))
+}
+
+// ---- layout ----
+
+/// What the layout needs: who is signed in and which capabilities they have.
+pub struct Nav {
+    pub display_name: String,
+    pub roles: String,
+    pub csrf: String,
+    pub active: &'static str,
+    pub enterprises: bool,
+    pub accounts: bool,
+    pub policy: bool,
+    pub audit: bool,
+}
+
+impl Nav {
+    pub fn of(p: &Principal, active: &'static str) -> Nav {
+        let roles = p
+            .grants
+            .iter()
+            .map(|g| match &g.scope {
+                Some(s) => format!("{}（{s}）", g.role.label()),
+                None => g.role.label().to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("、");
+        Nav {
+            display_name: p.display_name.clone(),
+            roles,
+            csrf: p.csrf_token.clone(),
+            active,
+            enterprises: p.enterprise_scope.reads_anything(),
+            accounts: p.has(Role::Sysadmin) || p.has(Role::Secadmin),
+            policy: p.has(Role::Secadmin),
+            audit: p.has(Role::Auditor),
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+struct ErrorTpl {
+    status: u16,
+    message: String,
+}
+
+pub fn error_page(status: StatusCode, message: &str) -> Response {
+    let t = ErrorTpl { status: status.as_u16(), message: message.to_string() };
+    match t.render() {
+        Ok(h) => (status, Html(h)).into_response(),
+        Err(_) => (status, message.to_string()).into_response(),
+    }
+}
+
+/// An [`AppError`] answered as a page.
+pub struct PageError(pub AppError);
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        PageError(e)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, _) = crate::error::status_of(&self.0);
+        match self.0 {
+            AppError::PasswordChange => Redirect::to("/password").into_response(),
+            AppError::Unauthenticated(_) => Redirect::to("/login").into_response(),
+            AppError::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                error_page(status, "服务器内部错误，请稍后重试或联系管理员")
+            }
+            AppError::Invalid(f) => {
+                error_page(status, &f.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("；"))
+            }
+            e => error_page(status, &e.to_string()),
+        }
+    }
+}
+
+type PageResult = Result<Response, PageError>;
+
+fn bad_form(e: FormRejection) -> PageError {
+    PageError(AppError::invalid("form", format!("表单格式有误：{}", e.body_text())))
+}
+
+fn check_csrf(u: &Principal, form: &HashMap<String, String>) -> Result<(), PageError> {
+    if csrf_ok(&u.csrf_token, form.get("csrf").map(String::as_str).unwrap_or("")) {
+        Ok(())
+    } else {
+        Err(PageError(AppError::Forbidden("页面已过期或来源不明（CSRF 校验失败），请刷新页面后重试".into())))
+    }
+}
+
+fn id_of(p: Result<Path<i64>, PathRejection>) -> Result<i64, PageError> {
+    p.map(|Path(id)| id).map_err(|_| PageError(AppError::NotFound))
+}
+
+fn field(form: &HashMap<String, String>, k: &str) -> String {
+    form.get(k).cloned().unwrap_or_default()
+}
+
+// ---- login, logout, password ----
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+struct LoginTpl {
+    error: Option<String>,
+    username: String,
+    csrf: String,
+    demo: bool,
+}
+
+async fn login_page(State(s): State<AppState>) -> Response {
+    login_form(&s, None, String::new(), StatusCode::OK)
+}
+
+fn login_form(s: &AppState, error: Option<String>, username: String, status: StatusCode) -> Response {
+    let csrf = app::secret::random_token();
+    let cookie = session_cookie(LOGIN_CSRF_COOKIE, csrf.clone(), s.cfg.secure_cookies);
+    let t = LoginTpl { error, username, csrf, demo: s.cfg.demo };
+    (status, CookieJar::new().add(cookie), t).into_response()
+}
+
+async fn login_submit(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    jar: CookieJar,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return login_form(&s, Some("表单格式有误".into()), String::new(), StatusCode::BAD_REQUEST);
+    };
+    let username = field(&form, "username");
+    let expected = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    if !csrf_ok(&expected, &field(&form, "csrf")) {
+        return login_form(&s, Some("页面已过期，请重新登录".into()), username, StatusCode::FORBIDDEN);
+    }
+    match s.app.login(&username, &field(&form, "password"), SessionKind::Web, &ip).await {
+        Ok(session) => {
+            let cookie = session_cookie(cookie_name(s.cfg.secure_cookies), session.token, s.cfg.secure_cookies);
+            let to = if session.principal.must_change_password { "/password" } else { "/" };
+            (jar.add(cookie).remove(LOGIN_CSRF_COOKIE), Redirect::to(to)).into_response()
+        }
+        Err(e) => {
+            let (status, _) = crate::error::status_of(&e);
+            let msg = match e {
+                AppError::Internal(_) => "服务器内部错误".to_string(),
+                e => e.to_string(),
+            };
+            login_form(&s, Some(msg), username, status)
+        }
+    }
+}
+
+async fn logout(
+    State(s): State<AppState>,
+    WebUserAny(u): WebUserAny,
+    jar: CookieJar,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> PageResult {
+    let Form(form) = form.map_err(bad_form)?;
+    check_csrf(&u.p, &form)?;
+    s.app.logout(&u.token, &u.p).await?;
+    let name = cookie_name(s.cfg.secure_cookies);
+    Ok((jar.remove(session_cookie(name, String::new(), s.cfg.secure_cookies)), Redirect::to("/login")).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "password.html")]
+struct PasswordTpl {
+    nav: Nav,
+    forced: bool,
+    errors: Vec<FieldError>,
+    done: bool,
+    min_length: i64,
+    min_classes: i64,
+}
+
+async fn password_page(State(s): State<AppState>, WebUserAny(u): WebUserAny) -> PageResult {
+    let (policy, _) = s.app.policy().await?;
+    Ok(PasswordTpl {
+        nav: Nav::of(&u.p, ""),
+        forced: u.p.must_change_password,
+        errors: vec![],
+        done: false,
+        min_length: policy.min_length,
+        min_classes: policy.min_classes,
+    }
+    .into_response())
+}
+
+async fn password_submit(
+    State(s): State<AppState>,
+    WebUserAny(u): WebUserAny,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> PageResult {
+    let Form(form) = form.map_err(bad_form)?;
+    check_csrf(&u.p, &form)?;
+    let (policy, _) = s.app.policy().await?;
+    let new = field(&form, "new_password");
+    let result = if new != field(&form, "confirm_password") {
+        Err(AppError::invalid("confirm_password", "两次输入的新密码不一致"))
+    } else {
+        s.app.change_password(&u.p, &field(&form, "old_password"), &new).await
+    };
+    let (errors, done, status) = match result {
+        Ok(()) => (vec![], true, StatusCode::OK),
+        Err(AppError::Invalid(f)) => (f, false, StatusCode::BAD_REQUEST),
+        Err(e) => return Err(e.into()),
+    };
+    let t = PasswordTpl {
+        nav: Nav::of(&u.p, ""),
+        forced: u.p.must_change_password && !done,
+        errors,
+        done,
+        min_length: policy.min_length,
+        min_classes: policy.min_classes,
+    };
+    Ok((status, t).into_response())
+}
+
+// ---- home ----
+
+#[derive(Template, WebTemplate)]
+#[template(path = "home.html")]
+struct HomeTpl {
+    nav: Nav,
+    regions: Vec<app::store::enterprise::RegionCount>,
+    total: i64,
+    above_scale: i64,
+    chains: Vec<app::store::chain::ChainRow>,
+    system_role: bool,
+}
+
+async fn home(State(s): State<AppState>, u: WebUser) -> PageResult {
+    let reads = u.p.enterprise_scope.reads_anything();
+    let regions = if reads { s.app.enterprise_counts_by_region(&u.p).await? } else { vec![] };
+    let chains = if reads { s.app.chains().await? } else { vec![] };
+    Ok(HomeTpl {
+        nav: Nav::of(&u.p, "home"),
+        total: regions.iter().map(|r| r.enterprises).sum(),
+        above_scale: regions.iter().map(|r| r.above_scale).sum(),
+        regions,
+        chains,
+        system_role: u.p.grants.iter().any(|g| g.role.is_system()),
+    }
+    .into_response())
+}
+
+// ---- enterprises ----
+
+pub struct Row {
+    pub id: i64,
+    pub uscc: String,
+    pub name: String,
+    pub region: String,
+    pub industry: String,
+    pub size: String,
+    pub above_scale: bool,
+    pub revenue: String,
+    pub employees: String,
+    pub is_demo: bool,
+}
+
+fn row(r: &app::store::enterprise::EnterpriseRow) -> Row {
+    Row {
+        id: r.id,
+        uscc: r.uscc.clone(),
+        name: r.name.clone(),
+        region: match &r.park_name {
+            Some(p) => format!("{}·{p}", r.region_name),
+            None => r.region_name.clone(),
+        },
+        industry: format!("{} {}", r.industry_code, r.industry_name),
+        size: r.size.as_deref().and_then(size_label).unwrap_or("—").to_string(),
+        above_scale: r.above_scale,
+        revenue: r.revenue_fen.map(domain::money::format_wan).unwrap_or_else(|| "—".into()),
+        employees: r.employees.map(|e| e.to_string()).unwrap_or_else(|| "—".into()),
+        is_demo: r.is_demo,
+    }
+}
+
+pub struct PageLink {
+    pub label: String,
+    pub url: String,
+    pub current: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "enterprise_table.html")]
+struct EnterpriseTableTpl {
+    rows: Vec<Row>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    links: Vec<PageLink>,
+    sort_urls: Vec<(String, String, String)>,
+    export_url: String,
+}
+
+/// One `<option>` of a select.
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+fn opts(items: impl IntoIterator<Item = (String, String)>, current: &str) -> Vec<Opt> {
+    items.into_iter().map(|(value, label)| Opt { selected: value == current, value, label }).collect()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "enterprises.html")]
+struct EnterprisesTpl {
+    nav: Nav,
+    q_text: String,
+    industry_text: String,
+    table: EnterpriseTableTpl,
+    region_opts: Vec<Opt>,
+    chain_opts: Vec<Opt>,
+    size_opts: Vec<Opt>,
+    can_create: bool,
+}
+
+fn table(q: &ListQuery, rows: Vec<app::store::enterprise::EnterpriseRow>, total: i64) -> EnterpriseTableTpl {
+    let f = q.filter();
+    let pages = ((total + f.per_page - 1) / f.per_page).max(1);
+    let mut links = Vec::new();
+    let mut push = |label: String, p: i64, current: bool| {
+        links.push(PageLink { label, url: format!("/enterprises?{}", q.url(Some(p), None)), current })
+    };
+    if f.page > 1 {
+        push("上一页".into(), f.page - 1, false);
+    }
+    for p in (f.page - 3).max(1)..=(f.page + 3).min(pages) {
+        push(p.to_string(), p, p == f.page);
+    }
+    if f.page < pages {
+        push("下一页".into(), f.page + 1, false);
+    }
+    let sort_urls = [
+        ("name", "企业名称"),
+        ("region", "所属区县"),
+        ("industry", "行业"),
+        ("size", "规模"),
+        ("revenue", "营业收入（万元）"),
+        ("employees", "从业人员"),
+    ]
+    .into_iter()
+    .map(|(k, label)| {
+        let arrow = if f.sort.as_deref() == Some(k) { if f.desc { " ↓" } else { " ↑" } } else { "" };
+        (format!("/enterprises?{}", q.url(None, Some(k))), format!("{label}{arrow}"), k.to_string())
+    })
+    .collect();
+    EnterpriseTableTpl {
+        rows: rows.iter().map(row).collect(),
+        total,
+        page: f.page,
+        pages,
+        links,
+        sort_urls,
+        export_url: format!("/enterprises/export.csv?{}", q.url(None, None)),
+    }
+}
+
+async fn enterprise_list(
+    State(s): State<AppState>,
+    u: WebUser,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let (rows, total) = s.app.enterprises(&u.p, &q.filter()).await?;
+    let t = table(&q, rows, total);
+    if headers.contains_key("hx-request") && !headers.contains_key("hx-boosted") {
+        return Ok(t.into_response());
+    }
+    let sc = &u.p.enterprise_scope;
+    let cur = |v: &Option<String>| v.clone().unwrap_or_default();
+    Ok(EnterprisesTpl {
+        nav: Nav::of(&u.p, "enterprises"),
+        table: t,
+        region_opts: opts(
+            s.app.regions().await?.into_iter().filter(|r| r.kind != "prefecture").map(|r| (r.code, r.name)),
+            &cur(&q.region),
+        ),
+        chain_opts: opts(s.app.chains().await?.into_iter().map(|c| (c.code, c.name)), &cur(&q.chain)),
+        size_opts: opts(
+            domain::size::EnterpriseSize::ALL.iter().map(|z| (z.code().to_string(), z.label().to_string())),
+            &cur(&q.size),
+        ),
+        q_text: cur(&q.q),
+        industry_text: cur(&q.industry),
+        can_create: sc.write_all || !sc.regions.is_empty(),
+    }
+    .into_response())
+}
+
+/// CSV of exactly what is filtered (UTF-8 with BOM so that Excel opens it in Chinese),
+/// cells that a spreadsheet would run as formulas escaped.
+async fn enterprise_export(State(s): State<AppState>, u: WebUser, Query(q): Query<ListQuery>) -> PageResult {
+    let rows = s.app.enterprise_export(&u.p, &q.filter()).await?;
+    let mut out = String::from(
+        "\u{feff}统一社会信用代码,企业名称,所属区县,园区,行业代码,行业名称,企业规模,规上工业,营业收入（万元）,资产总额（万元）,从业人员,成立日期,地址\r\n",
+    );
+    for r in &rows {
+        let cells = [
+            r.uscc.clone(),
+            r.name.clone(),
+            r.region_name.clone(),
+            r.park_name.clone().unwrap_or_default(),
+            r.industry_code.clone(),
+            r.industry_name.clone(),
+            r.size.as_deref().and_then(size_label).unwrap_or("").to_string(),
+            if r.above_scale { "是".into() } else { "否".into() },
+            r.revenue_fen.map(domain::money::plain_wan).unwrap_or_default(),
+            r.assets_fen.map(domain::money::plain_wan).unwrap_or_default(),
+            r.employees.map(|v| v.to_string()).unwrap_or_default(),
+            r.founded_on.map(|d| d.to_string()).unwrap_or_default(),
+            r.address.clone(),
+        ];
+        out.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    let name = "企业库导出.csv";
+    let disposition = format!("attachment; filename=\"export.csv\"; filename*=UTF-8''{}", crate::view::urlencode(name));
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)],
+        out,
+    )
+        .into_response())
+}
+
+/// Quotes a CSV cell and neutralises formula starters (= + - @ tab CR).
+pub fn csv_cell(v: &str) -> String {
+    let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{v}") } else { v.to_string() };
+    format!("\"{}\"", v.replace('"', "\"\""))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "enterprise.html")]
+struct EnterpriseTpl {
+    nav: Nav,
+    e: crate::view::EnterpriseOut,
+    revenue: String,
+    assets: String,
+    chains: Vec<app::store::enterprise::ChainRef>,
+    history: Vec<app::store::history::FieldChange>,
+    can_edit: bool,
+    can_delete: bool,
+    updated_by: String,
+}
+
+async fn enterprise_detail(State(s): State<AppState>, u: WebUser, id: Result<Path<i64>, PathRejection>) -> PageResult {
+    let id = id_of(id)?;
+    let r = s.app.enterprise(&u.p, id).await?;
+    Ok(EnterpriseTpl {
+        nav: Nav::of(&u.p, "enterprises"),
+        revenue: r.revenue_fen.map(domain::money::format_wan).unwrap_or_else(|| "—".into()),
+        assets: r.assets_fen.map(domain::money::format_wan).unwrap_or_else(|| "—".into()),
+        chains: s.app.enterprise_chains(&u.p, id).await?,
+        history: s.app.enterprise_history(&u.p, id).await?,
+        can_edit: s.app.may_edit_enterprise(&u.p, id).await?,
+        can_delete: u.p.enterprise_scope.delete,
+        updated_by: r.updated_by_name.clone().unwrap_or_else(|| "系统".into()),
+        e: crate::view::EnterpriseOut::from(&r),
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "enterprise_form.html")]
+struct EnterpriseFormTpl {
+    nav: Nav,
+    id: Option<i64>,
+    version: i64,
+    v: EnterpriseInput,
+    errors: Vec<FieldError>,
+    stale: Option<String>,
+    region_opts: Vec<Opt>,
+    park_opts: Vec<Opt>,
+}
+
+impl EnterpriseFormTpl {
+    fn err(&self, f: &str) -> String {
+        self.errors.iter().filter(|e| e.field == f).map(|e| e.message.clone()).collect::<Vec<_>>().join("；")
+    }
+    fn general_errors(&self) -> Vec<String> {
+        const KNOWN: [&str; 13] = [
+            "uscc",
+            "name",
+            "region_code",
+            "park_code",
+            "industry_code",
+            "employees",
+            "revenue_wan",
+            "assets_wan",
+            "founded_on",
+            "address",
+            "contact_name",
+            "contact_phone",
+            "description",
+        ];
+        self.errors.iter().filter(|e| !KNOWN.contains(&e.field.as_str())).map(|e| e.message.clone()).collect()
+    }
+}
+
+async fn form_page(
+    s: &AppState,
+    p: &Principal,
+    id: Option<i64>,
+    version: i64,
+    v: EnterpriseInput,
+    errors: Vec<FieldError>,
+    stale: Option<String>,
+) -> PageResult {
+    let status = if errors.is_empty() && stale.is_none() {
+        StatusCode::OK
+    } else if stale.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let regions = s.app.regions().await?;
+    let t = EnterpriseFormTpl {
+        nav: Nav::of(p, "enterprises"),
+        id,
+        version,
+        region_opts: opts(
+            regions.iter().filter(|r| r.kind == "county").map(|r| (r.code.clone(), r.name.clone())),
+            &v.region_code,
+        ),
+        park_opts: opts(
+            regions.iter().filter(|r| r.kind == "park").map(|r| (r.code.clone(), r.name.clone())),
+            &v.park_code,
+        ),
+        v,
+        errors,
+        stale,
+    };
+    Ok((status, t).into_response())
+}
+
+async fn enterprise_new(State(s): State<AppState>, u: WebUser) -> PageResult {
+    let sc = &u.p.enterprise_scope;
+    if !(sc.write_all || !sc.regions.is_empty()) {
+        return Err(AppError::Forbidden("您的角色无权新增企业".into()).into());
+    }
+    let v = EnterpriseInput { region_code: sc.regions.first().cloned().unwrap_or_default(), ..Default::default() };
+    form_page(&s, &u.p, None, 0, v, vec![], None).await
+}
+
+fn input_of(form: &HashMap<String, String>) -> EnterpriseInput {
+    EnterpriseInput {
+        uscc: field(form, "uscc"),
+        name: field(form, "name"),
+        region_code: field(form, "region_code"),
+        park_code: field(form, "park_code"),
+        industry_code: field(form, "industry_code"),
+        employees: field(form, "employees"),
+        revenue_wan: field(form, "revenue_wan"),
+        assets_wan: field(form, "assets_wan"),
+        founded_on: field(form, "founded_on"),
+        address: field(form, "address"),
+        contact_name: field(form, "contact_name"),
+        contact_phone: field(form, "contact_phone"),
+        description: field(form, "description"),
+    }
+}
+
+async fn enterprise_create(
+    State(s): State<AppState>,
+    u: WebUser,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> PageResult {
+    let Form(form) = form.map_err(bad_form)?;
+    check_csrf(&u.p, &form)?;
+    let v = input_of(&form);
+    match s.app.create_enterprise(&u.p, &v).await {
+        Ok(id) => Ok(Redirect::to(&format!("/enterprises/{id}")).into_response()),
+        Err(AppError::Invalid(errors)) => form_page(&s, &u.p, None, 0, v, errors, None).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn enterprise_edit(State(s): State<AppState>, u: WebUser, id: Result<Path<i64>, PathRejection>) -> PageResult {
+    let id = id_of(id)?;
+    let r = s.app.enterprise(&u.p, id).await?;
+    if !s.app.may_edit_enterprise(&u.p, id).await? {
+        return Err(AppError::Forbidden("您无权修改该企业".into()).into());
+    }
+    form_page(&s, &u.p, Some(id), r.version, EnterpriseInput::from_row(&r), vec![], None).await
+}
+
+async fn enterprise_update(
+    State(s): State<AppState>,
+    u: WebUser,
+    id: Result<Path<i64>, PathRejection>,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> PageResult {
+    let id = id_of(id)?;
+    let Form(form) = form.map_err(bad_form)?;
+    check_csrf(&u.p, &form)?;
+    let version: i64 = field(&form, "version")
+        .parse()
+        .map_err(|_| PageError(AppError::invalid("version", "缺少版本号，请刷新页面后重试")))?;
+    let v = input_of(&form);
+    match s.app.update_enterprise(&u.p, id, version, &v).await {
+        Ok(()) => Ok(Redirect::to(&format!("/enterprises/{id}")).into_response()),
+        Err(AppError::Invalid(errors)) => form_page(&s, &u.p, Some(id), version, v, errors, None).await,
+        Err(e @ AppError::Stale { .. }) => form_page(&s, &u.p, Some(id), version, v, vec![], Some(e.to_string())).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn enterprise_delete(
+    State(s): State<AppState>,
+    u: WebUser,
+    id: Result<Path<i64>, PathRejection>,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> PageResult {
+    let id = id_of(id)?;
+    let Form(form) = form.map_err(bad_form)?;
+    check_csrf(&u.p, &form)?;
+    let version: i64 =
+        field(&form, "version").parse().map_err(|_| PageError(AppError::invalid("version", "缺少版本号")))?;
+    s.app.delete_enterprise(&u.p, id, version).await?;
+    Ok(Redirect::to("/enterprises").into_response())
+}
+
+// ---- accounts and policy ----
+
+pub struct AccountView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub roles: String,
+    pub roles_text: String,
+    pub disabled: bool,
+    pub locked: bool,
+    pub must_change: bool,
+    pub last_login: String,
+    pub version: i64,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "accounts.html")]
+struct AccountsTpl {
+    nav: Nav,
+    accounts: Vec<AccountView>,
+    sysadmin: bool,
+    secadmin: bool,
+    errors: Vec<FieldError>,
+    notice: Option<String>,
+    role_help: Vec<(String, String, String)>,
+}
+
+async fn accounts_view(s: &AppState, p: &Principal, errors: Vec<FieldError>, notice: Option<String>) -> PageResult {
+    let now = s.app.now();
+    let accounts = s
+        .app
+        .accounts(p)
+        .await?
+        .into_iter()
+        .map(|(a, g)| AccountView {
+            id: a.id,
+            username: a.username.clone(),
+            display_name: a.display_name.clone(),
+            roles: g
+                .iter()
+                .map(|g| match &g.scope {
+                    Some(s) => format!("{}（{s}）", g.role.label()),
+                    None => g.role.label().into(),
+                })
+                .collect::<Vec<_>>()
+                .join("、"),
+            roles_text: g
+                .iter()
+                .map(|g| match &g.scope {
+                    Some(s) => format!("{}:{s}", g.role.code()),
+                    None => g.role.code().into(),
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
+            disabled: a.disabled,
+            locked: a.locked_until.is_some_and(|t| t > now),
+            must_change: a.must_change_password,
+            last_login: a.last_login_at.as_ref().map(fmt_time).unwrap_or_else(|| "—".into()),
+            version: a.version,
+        })
+        .collect();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let t = AccountsTpl {
+        nav: Nav::of(p, "accounts"),
+        accounts,
+        sysadmin: p.has(Role::Sysadmin),
+        secadmin: p.has(Role::Secadmin),
+        errors,
+        notice,
+        role_help: Role::ALL
+            .iter()
+            .map(|r| {
+                (
+                    r.code().to_string(),
+                    r.label().to_string(),
+                    domain::role::scope_kind_label(r.scope_kind()).to_string(),
+                )
+            })
+            .collect(),
+    };
+    Ok((status, t).into_response())
+}
+
+pub fn fmt_time(t: &chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8")).format("%Y-%m-%d %H:%M").to_string()
+}
+
+async fn accounts_page(State(s): State<AppState>, u: WebUser) -> PageResult {
+    accounts_view(&s, &u.p, vec![], None).await
+}
+
+async fn account_create(
+    State(s): State<AppState>,
+    u: WebUser,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> PageResult {
+    let Form(form) = form.map_err(bad_form)?;
+    check_csrf(&u.p, &form)?;
+    match s
+        .app
+        .create_account(&u.p.actor(), Some(&u.p), &field(&form, "username"), &field(&form, "display_name"), &[], None)
+        .await
+    {
+        Ok((_, pw)) => {
+            let msg = format!(
+                "账号 {} 已创建，初始密码：{}（仅显示一次，首次登录须修改；角色由安全管理员授予）",
+                field(&form, "username").trim(),
+                pw.unwrap_or_default()
+            );
+            accounts_view(&s, &u.p, vec![], Some(msg)).await
+        }
+        Err(AppError::Invalid(errors)) => accounts_view(&s, &u.p, errors, None).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn account_action(
+    State(s): State<AppState>,
+    u: WebUser,
+    Path((id, action)): Path<(String, String)>,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> PageResult {
+    let Form(form) = form.map_err(bad_form)?;
+    check_csrf(&u.p, &form)?;
+    let id: i64 = id.parse().map_err(|_| PageError(AppError::NotFound))?;
+    let version: i64 =
+        field(&form, "version").parse().map_err(|_| PageError(AppError::invalid("version", "缺少版本号")))?;
+    let notice = match action.as_str() {
+        "disable" => s.app.set_disabled(&u.p, id, version, true).await.map(|_| "账号已停用，其会话已失效".to_string()),
+        "enable" => s.app.set_disabled(&u.p, id, version, false).await.map(|_| "账号已启用".to_string()),
+        "reset" => s
+            .app
+            .reset_password(&u.p, id, version)
+            .await
+            .map(|pw| format!("密码已重置为：{pw}（仅显示一次，下次登录须修改）")),
+        "roles" => {
+            let grants: Result<Vec<Grant>, _> = field(&form, "roles").split_whitespace().map(Grant::parse).collect();
+            match grants {
+                Ok(g) => s.app.set_grants(&u.p, id, version, &g).await.map(|_| "角色已更新".to_string()),
+                Err(e) => Err(AppError::invalid("roles", e)),
+            }
+        }
+        _ => return Err(AppError::NotFound.into()),
+    };
+    match notice {
+        Ok(n) => accounts_view(&s, &u.p, vec![], Some(n)).await,
+        Err(AppError::Invalid(errors)) => accounts_view(&s, &u.p, errors, None).await,
+        Err(e @ (AppError::Stale { .. } | AppError::Conflict(_))) => {
+            accounts_view(&s, &u.p, vec![FieldError::new("version", e)], None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "policy.html")]
+struct PolicyTpl {
+    nav: Nav,
+    p: domain::account::SecurityPolicy,
+    version: i64,
+    errors: Vec<FieldError>,
+    saved: bool,
+}
+
+async fn policy_page(State(s): State<AppState>, u: WebUser) -> PageResult {
+    if !u.p.has(Role::Secadmin) {
+        return Err(AppError::Forbidden("仅安全管理员可设置安全策略".into()).into());
+    }
+    let (p, version) = s.app.policy().await?;
+    Ok(PolicyTpl { nav: Nav::of(&u.p, "policy"), p, version, errors: vec![], saved: false }.into_response())
+}
+
+async fn policy_submit(
+    State(s): State<AppState>,
+    u: WebUser,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> PageResult {
+    let Form(form) = form.map_err(bad_form)?;
+    check_csrf(&u.p, &form)?;
+    let num = |k: &str| field(&form, k).trim().parse::<i64>().unwrap_or(-1);
+    let p = domain::account::SecurityPolicy {
+        min_length: num("min_length"),
+        min_classes: num("min_classes"),
+        expiry_days: num("expiry_days"),
+        lockout_threshold: num("lockout_threshold"),
+        lockout_minutes: num("lockout_minutes"),
+        idle_timeout_minutes: num("idle_timeout_minutes"),
+        absolute_timeout_hours: num("absolute_timeout_hours"),
+    };
+    let version = num("version");
+    match s.app.set_policy(&u.p, &p, version).await {
+        Ok(()) => {
+            let (p, version) = s.app.policy().await?;
+            Ok(PolicyTpl { nav: Nav::of(&u.p, "policy"), p, version, errors: vec![], saved: true }.into_response())
+        }
+        Err(AppError::Invalid(errors)) => {
+            Ok((StatusCode::BAD_REQUEST, PolicyTpl { nav: Nav::of(&u.p, "policy"), p, version, errors, saved: false })
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---- audit ----
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AuditQuery {
+    actor: String,
+    action: String,
+    entity: String,
+    entity_id: String,
+    from: String,
+    to: String,
+    page: String,
+}
+
+pub struct AuditView {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub before: String,
+    pub after: String,
+    pub ip: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "audit.html")]
+struct AuditTpl {
+    nav: Nav,
+    rows: Vec<AuditView>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    f_actor: String,
+    f_action: String,
+    f_entity: String,
+    f_entity_id: String,
+    f_from: String,
+    f_to: String,
+    verify: Option<String>,
+    verify_ok: bool,
+    prev_url: Option<String>,
+    next_url: Option<String>,
+}
+
+async fn audit_page(State(s): State<AppState>, u: WebUser, Query(q): Query<AuditQuery>) -> PageResult {
+    let date = |v: &str, end: bool| {
+        chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok().and_then(|d| {
+            let d = if end { d.succ_opt()? } else { d };
+            // Dates are Beijing time.
+            d.and_hms_opt(0, 0, 0).map(|t| t.and_utc() - chrono::Duration::hours(8))
+        })
+    };
+    let nz = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
+    let page = q.page.parse::<i64>().unwrap_or(1).max(1);
+    let f = app::store::audit::AuditFilter {
+        actor: nz(&q.actor),
+        action: nz(&q.action),
+        entity: nz(&q.entity),
+        entity_id: nz(&q.entity_id),
+        from: date(&q.from, false),
+        to: date(&q.to, true),
+        page,
+        per_page: 50,
+    };
+    let (rows, total) = s.app.audit_log(&u.p, &f).await?;
+    let v = s.app.audit_verify(Some(&u.p)).await?;
+    let pages = ((total + 49) / 50).max(1);
+    let url = |p: i64| {
+        format!(
+            "/audit?actor={}&action={}&entity={}&entity_id={}&from={}&to={}&page={p}",
+            crate::view::urlencode(&q.actor),
+            crate::view::urlencode(&q.action),
+            crate::view::urlencode(&q.entity),
+            crate::view::urlencode(&q.entity_id),
+            crate::view::urlencode(&q.from),
+            crate::view::urlencode(&q.to)
+        )
+    };
+    Ok(AuditTpl {
+        nav: Nav::of(&u.p, "audit"),
+        rows: rows
+            .into_iter()
+            .map(|r| AuditView {
+                seq: r.seq,
+                at: fmt_time(&r.at),
+                actor: r.actor,
+                action: r.action,
+                entity: r.entity,
+                entity_id: r.entity_id,
+                before: r.before_json.unwrap_or_default(),
+                after: r.after_json.unwrap_or_default(),
+                ip: r.ip,
+            })
+            .collect(),
+        total,
+        page,
+        pages,
+        prev_url: (page > 1).then(|| url(page - 1)),
+        next_url: (page < pages).then(|| url(page + 1)),
+        f_actor: q.actor.clone(),
+        f_action: q.action.clone(),
+        f_entity: q.entity.clone(),
+        f_entity_id: q.entity_id.clone(),
+        f_from: q.from.clone(),
+        f_to: q.to.clone(),
+        verify_ok: v.first_broken.is_none(),
+        verify: Some(match v.first_broken {
+            None => format!("哈希链完整：共 {} 条记录校验通过", v.rows),
+            Some((seq, why)) => format!("哈希链断裂：第 {seq} 条记录异常（{why}）"),
+        }),
+    }
+    .into_response())
+}
+
+impl EnterprisesTpl {
+    fn table_ref(&self) -> &EnterpriseTableTpl {
+        &self.table
+    }
+}
+
+impl EnterpriseTableTpl {
+    fn table_ref(&self) -> &EnterpriseTableTpl {
+        self
+    }
+}
