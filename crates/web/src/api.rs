@@ -382,3 +382,10 @@ async fn audit_verify(State(s): State<AppState>, u: ApiUser) -> ApiResult<Json<V
         reason: v.first_broken.map(|b| b.1),
     }))
 }
+
+impl ApiDoc {
+    /// The OpenAPI document as served at `/api/v1/openapi.json`.
+    pub fn openapi_json() -> utoipa::openapi::OpenApi {
+        <ApiDoc as OpenApi>::openapi()
+    }
+}

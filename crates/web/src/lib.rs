@@ -45,9 +45,10 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
         .nest("/api/v1", api::routes())
         .merge(assets::routes())
         .with_state(state)
-        .layer(axum::middleware::from_fn(error::rewrite_bare_errors))
         .layer(DefaultBodyLimit::max(limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
+        .layer(axum::middleware::from_fn(error::rewrite_bare_errors))
+        .layer(axum::middleware::from_fn(server_timing))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
@@ -80,4 +81,19 @@ pub async fn serve(app: App, cfg: WebConfig, listener: tokio::net::TcpListener) 
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
+}
+
+/// Adds `Server-Timing: app;dur=…` (milliseconds spent in the server), which the
+/// benchmarks read.
+async fn server_timing(
+    req: axum::http::Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let t = std::time::Instant::now();
+    let mut res = next.run(req).await;
+    let ms = t.elapsed().as_secs_f64() * 1000.0;
+    if let Ok(v) = HeaderValue::from_str(&format!("app;dur={ms:.3}")) {
+        res.headers_mut().insert(HeaderName::from_static("server-timing"), v);
+    }
+    res
 }

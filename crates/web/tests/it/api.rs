@@ -1,0 +1,175 @@
+use crate::{PW, USCC_OK, client, enterprise_json, env, token, uscc};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn openapi_document_is_stable() {
+    let doc = serde_json::to_value(web::api::ApiDoc::openapi_json()).unwrap();
+    insta::assert_json_snapshot!("openapi", doc);
+}
+
+#[tokio::test]
+async fn token_me_and_enterprise_crud() {
+    let e = env().await;
+    let t = token(&e, "office1").await;
+    let c = client();
+    let me: Value = c.get(format!("{}/api/v1/me", e.base)).bearer_auth(&t).send().await.unwrap().json().await.unwrap();
+    assert_eq!(me["username"], "office1");
+    assert_eq!(me["roles"][0]["role"], "office");
+
+    let r = c
+        .post(format!("{}/api/v1/enterprises", e.base))
+        .bearer_auth(&t)
+        .json(&enterprise_json(USCC_OK, "511722"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let created: Value = r.json().await.unwrap();
+    assert_eq!(created["size"], "large");
+    assert_eq!(created["above_scale"], true);
+    assert_eq!(created["revenue_wan"], "45000");
+    let id = created["id"].as_i64().unwrap();
+
+    let list: Value = c
+        .get(format!("{}/api/v1/enterprises?region=511722&q=测试", e.base))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["uscc"], USCC_OK);
+
+    // Update with the version read, then again with the same (now stale) version.
+    let mut body = enterprise_json(USCC_OK, "511722");
+    body["name"] = json!("测试化工股份有限公司");
+    body["version"] = json!(1);
+    let r = c.put(format!("{}/api/v1/enterprises/{id}", e.base)).bearer_auth(&t).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r = c.put(format!("{}/api/v1/enterprises/{id}", e.base)).bearer_auth(&t).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 409);
+    let err: Value = r.json().await.unwrap();
+    assert_eq!(err["error"], "stale");
+    assert!(err["message"].as_str().unwrap().contains("office1"), "{err}");
+
+    let hist: Value = c
+        .get(format!("{}/api/v1/enterprises/{id}/history", e.base))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(hist.as_array().unwrap().iter().any(|h| h["field"] == "name" && h["new_value"] == "测试化工股份有限公司"));
+
+    let r = c.delete(format!("{}/api/v1/enterprises/{id}?version=2", e.base)).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    let r = c.get(format!("{}/api/v1/enterprises/{id}", e.base)).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn bad_input_gets_clear_messages_and_changes_nothing() {
+    let e = env().await;
+    let t = token(&e, "office1").await;
+    let c = client();
+    let url = format!("{}/api/v1/enterprises", e.base);
+    // Wrong check character: the message names position 18 and the expected character.
+    let r = c.post(&url).bearer_auth(&t).json(&enterprise_json("91350100M000100Y44", "511722")).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let b: Value = r.json().await.unwrap();
+    assert_eq!(b["fields"][0]["field"], "uscc");
+    assert!(b["fields"][0]["message"].as_str().unwrap().contains("第18位"), "{b}");
+    // Unknown region and an industry code that is not a class.
+    let mut body = enterprise_json(USCC_OK, "519999");
+    body["industry_code"] = json!("C26");
+    let b: Value = c.post(&url).bearer_auth(&t).json(&body).send().await.unwrap().json().await.unwrap();
+    let fields: Vec<&str> = b["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["region_code", "industry_code"]);
+    // Malformed JSON, wrong content type, oversized body.
+    let r =
+        c.post(&url).bearer_auth(&t).header("content-type", "application/json").body("{not json").send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid");
+    let r = c.post(&url).bearer_auth(&t).body("uscc=1").send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let big = "x".repeat(2 * 1024 * 1024);
+    let r = c.post(&url).bearer_auth(&t).header("content-type", "application/json").body(big).send().await.unwrap();
+    assert_eq!(r.status(), 413);
+    assert_eq!(r.json::<Value>().await.unwrap()["message"], "提交的内容过大");
+    // Unknown and forged ids.
+    for path in ["999999", "abc", "-1"] {
+        let r = c.get(format!("{url}/{path}")).bearer_auth(&t).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+    }
+    // No token, a forged token.
+    assert_eq!(c.get(&url).send().await.unwrap().status(), 401);
+    assert_eq!(c.get(&url).bearer_auth("f".repeat(64)).send().await.unwrap().status(), 401);
+    // Nothing was created by any of it.
+    let list: Value = c.get(&url).bearer_auth(&t).send().await.unwrap().json().await.unwrap();
+    assert_eq!(list["total"], 0);
+}
+
+#[tokio::test]
+async fn scope_and_session_rules_hold_over_http() {
+    let e = env().await;
+    let office = token(&e, "office1").await;
+    let region = token(&e, "region1").await;
+    let auditor = token(&e, "auditor1").await;
+    let c = client();
+    let url = format!("{}/api/v1/enterprises", e.base);
+    let inside: Value = c
+        .post(&url)
+        .bearer_auth(&office)
+        .json(&enterprise_json(&uscc(1), "511722"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let outside: Value = c
+        .post(&url)
+        .bearer_auth(&office)
+        .json(&enterprise_json(&uscc(2), "511723"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // The region sees its own, and the other answers exactly like a missing record.
+    let list: Value = c.get(&url).bearer_auth(&region).send().await.unwrap().json().await.unwrap();
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["id"], inside["id"]);
+    let r = c.get(format!("{url}/{}", outside["id"])).bearer_auth(&region).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let missing = c.get(format!("{url}/987654")).bearer_auth(&region).send().await.unwrap();
+    assert_eq!(r.headers().get("content-length"), missing.headers().get("content-length"));
+    // A region may not create outside its area; the auditor sees no business data.
+    let r = c.post(&url).bearer_auth(&region).json(&enterprise_json(&uscc(3), "511723")).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(c.get(&url).bearer_auth(&auditor).send().await.unwrap().status(), 403);
+    let v: Value = c
+        .get(format!("{}/api/v1/audit/verify", e.base))
+        .bearer_auth(&auditor)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["ok"], true);
+    assert!(v["rows"].as_i64().unwrap() >= 6);
+    // Idle timeout: 30 minutes without a request ends the token.
+    e.clock.advance(chrono::Duration::minutes(31));
+    assert_eq!(c.get(&url).bearer_auth(&region).send().await.unwrap().status(), 401);
+    // Logout revokes.
+    let t = token(&e, "viewer1").await;
+    assert_eq!(c.delete(format!("{}/api/v1/auth/token", e.base)).bearer_auth(&t).send().await.unwrap().status(), 204);
+    assert_eq!(c.get(&url).bearer_auth(&t).send().await.unwrap().status(), 401);
+    let _ = PW;
+}

@@ -1,0 +1,65 @@
+//! Web tests against the real server (port 0, temp SQLite) and the router in-process.
+
+mod api;
+mod pages;
+mod robustness;
+
+use app::{Actor, App};
+use chrono::TimeZone;
+use domain::clock::FixedClock;
+use domain::role::Grant;
+use std::sync::Arc;
+
+pub const PW: &str = "Test-pass-2026";
+pub const USCC_OK: &str = "91350100M000100Y43";
+
+pub struct Env {
+    pub app: App,
+    pub clock: Arc<FixedClock>,
+    pub base: String,
+    _dir: tempfile::TempDir,
+}
+
+/// A fresh database with a few accounts, served on a random local port.
+pub async fn env() -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(FixedClock::new(chrono::Utc.with_ymd_and_hms(2026, 11, 2, 1, 0, 0).unwrap()));
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let app = App::open(&url, clock.clone(), &Default::default()).await.unwrap();
+    for (u, g) in [("office1", "office"), ("region1", "region:511722"), ("viewer1", "viewer"), ("auditor1", "auditor")]
+    {
+        app.create_account(&Actor::cli(), None, u, u, &[Grant::parse(g).unwrap()], Some(PW)).await.unwrap();
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let a = app.clone();
+    tokio::spawn(async move { web::serve(a, web::WebConfig::default(), listener).await });
+    Env { app, clock, base, _dir: dir }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+pub async fn token(e: &Env, user: &str) -> String {
+    let r = client()
+        .post(format!("{}/api/v1/auth/token", e.base))
+        .json(&serde_json::json!({"username": user, "password": PW}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_string()
+}
+
+pub fn enterprise_json(uscc: &str, region: &str) -> serde_json::Value {
+    serde_json::json!({
+        "uscc": uscc, "name": "测试化工有限公司", "region_code": region, "industry_code": "C2614",
+        "employees": 1200, "revenue_wan": 45000, "assets_wan": "52000.5", "founded_on": "2010-05-01"
+    })
+}
+
+/// A valid USCC other than the standard's example, made from a 17-character prefix.
+pub fn uscc(n: u32) -> String {
+    domain::uscc::Uscc::complete(&format!("91511722MA{n:06}1")).unwrap().as_str().to_string()
+}
