@@ -82,7 +82,9 @@ impl App {
     pub async fn login(&self, username: &str, password: &str, kind: SessionKind, ip: &str) -> Result<NewSession> {
         let now = self.now();
         let (policy, _) = self.policy().await?;
-        let Some(acc) = sa::by_username(&self.db, username.trim()).await? else {
+        // No username holds U+0000 (and PostgreSQL could not even compare one).
+        let found = if username.contains('\0') { None } else { sa::by_username(&self.db, username.trim()).await? };
+        let Some(acc) = found else {
             verify_password(password, dummy_hash());
             return Err(AppError::Unauthenticated(BAD_LOGIN.into()));
         };
@@ -233,6 +235,8 @@ impl App {
         let display_name = display_name.trim();
         if display_name.is_empty() || display_name.chars().count() > 50 {
             errs.push(FieldError::new("display_name", "姓名不能为空，且不超过50个字"));
+        } else if display_name.contains('\0') {
+            errs.push(FieldError::new("display_name", "姓名不能包含空字符"));
         }
         if !grants.is_empty()
             && let Err(e) = validate_grants(grants)
@@ -279,15 +283,16 @@ impl App {
         let mut errs = Vec::new();
         for g in grants {
             let Some(v) = g.scope.as_deref() else { continue };
-            let ok = match g.role.scope_kind() {
-                domain::role::ScopeKind::Region => store::reference::region(&self.db, v).await?.is_some(),
-                domain::role::ScopeKind::Chain => store::chain::id_by_code(&self.db, v).await?.is_some(),
-                domain::role::ScopeKind::Department => {
-                    store::reference::departments(&self.db).await?.iter().any(|d| d.code == v)
-                }
-                domain::role::ScopeKind::Enterprise => domain::uscc::Uscc::parse(v).is_ok(),
-                _ => true,
-            };
+            let ok = !v.contains('\0')
+                && match g.role.scope_kind() {
+                    domain::role::ScopeKind::Region => store::reference::region(&self.db, v).await?.is_some(),
+                    domain::role::ScopeKind::Chain => store::chain::id_by_code(&self.db, v).await?.is_some(),
+                    domain::role::ScopeKind::Department => {
+                        store::reference::departments(&self.db).await?.iter().any(|d| d.code == v)
+                    }
+                    domain::role::ScopeKind::Enterprise => domain::uscc::Uscc::parse(v).is_ok(),
+                    _ => true,
+                };
             if !ok {
                 errs.push(FieldError::new("roles", format!("“{}”的范围“{v}”不存在", g.role.label())));
             }

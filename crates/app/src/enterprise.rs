@@ -64,6 +64,29 @@ fn check_len(errs: &mut Vec<FieldError>, field: &str, label: &str, v: &str, max:
 impl App {
     /// Validates every field at once and computes size and the 规上 flag.
     pub async fn validate_enterprise(&self, i: &EnterpriseInput, is_demo: bool) -> Result<EnterpriseData> {
+        // PostgreSQL text cannot hold U+0000: refuse it here rather than fail in the database.
+        let nul: Vec<FieldError> = [
+            ("uscc", &i.uscc),
+            ("name", &i.name),
+            ("region_code", &i.region_code),
+            ("park_code", &i.park_code),
+            ("industry_code", &i.industry_code),
+            ("employees", &i.employees),
+            ("revenue_wan", &i.revenue_wan),
+            ("assets_wan", &i.assets_wan),
+            ("founded_on", &i.founded_on),
+            ("address", &i.address),
+            ("contact_name", &i.contact_name),
+            ("contact_phone", &i.contact_phone),
+            ("description", &i.description),
+        ]
+        .into_iter()
+        .filter(|(_, v)| v.contains('\0'))
+        .map(|(f, _)| FieldError::new(f, "不能包含空字符"))
+        .collect();
+        if !nul.is_empty() {
+            return Err(AppError::Invalid(nul));
+        }
         let mut errs = Vec::new();
         let uscc = match Uscc::parse(&i.uscc) {
             Ok(u) => Some(u),
@@ -259,9 +282,7 @@ impl App {
 
     pub async fn create_enterprise(&self, p: &Principal, i: &EnterpriseInput) -> Result<i64> {
         p.ensure_active()?;
-        if !p.enterprise_scope.writes_anything()
-            || !(p.enterprise_scope.write_all || !p.enterprise_scope.regions.is_empty())
-        {
+        if !p.enterprise_scope.creates_anything() {
             return Err(AppError::Forbidden("您的角色无权新增企业".into()));
         }
         let d = self.validate_enterprise(i, false).await?;

@@ -246,6 +246,11 @@ impl EnterpriseScope {
         self.write_all || !self.regions.is_empty() || !self.lead_departments.is_empty()
     }
 
+    /// Whether new enterprises may be created at all: the office and regions.
+    pub fn creates_anything(&self) -> bool {
+        self.write_all || !self.regions.is_empty()
+    }
+
     /// Whether a new enterprise in `region` may be created: the office anywhere, a region
     /// inside its own region (a prefecture code covers its counties).
     pub fn may_create_in(&self, region: &str, park: Option<&str>, parent_of: impl Fn(&str) -> Option<String>) -> bool {

@@ -39,6 +39,7 @@ pub struct AuditRow {
 
 /// The SM3 hash of a row: over the previous hash and every recorded field, separated by
 /// the ASCII unit separator, timestamps in RFC 3339 with microseconds.
+#[allow(clippy::too_many_arguments)]
 pub fn row_hash(
     prev_hash: &str,
     seq: i64,

@@ -432,7 +432,7 @@ async fn enterprise_list(
         ),
         q_text: cur(&q.q),
         industry_text: cur(&q.industry),
-        can_create: sc.write_all || !sc.regions.is_empty(),
+        can_create: sc.creates_anything(),
     }
     .into_response())
 }
@@ -584,7 +584,7 @@ async fn form_page(
 
 async fn enterprise_new(State(s): State<AppState>, u: WebUser) -> PageResult {
     let sc = &u.p.enterprise_scope;
-    if !(sc.write_all || !sc.regions.is_empty()) {
+    if !sc.creates_anything() {
         return Err(AppError::Forbidden("您的角色无权新增企业".into()).into());
     }
     let v = EnterpriseInput { region_code: sc.regions.first().cloned().unwrap_or_default(), ..Default::default() };

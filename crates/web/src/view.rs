@@ -110,7 +110,14 @@ impl ListQuery {
     pub fn filter(&self) -> Filter {
         Filter {
             region: nonempty(&self.region),
-            industry: nonempty(&self.industry).map(|s| s.to_ascii_uppercase()),
+            // "C26" and "26" mean the same: a section letter before digits is dropped.
+            industry: nonempty(&self.industry).map(|s| {
+                let s = s.to_ascii_uppercase();
+                match s.strip_prefix(|c: char| c.is_ascii_uppercase()) {
+                    Some(rest) if !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit()) => rest.to_string(),
+                    _ => s,
+                }
+            }),
             size: nonempty(&self.size),
             chain: nonempty(&self.chain),
             above_scale: None,
