@@ -926,7 +926,7 @@ async fn audit_page(State(s): State<AppState>, u: WebUser, Query(q): Query<Audit
             d.and_hms_opt(0, 0, 0).map(|t| t.and_utc() - chrono::Duration::hours(8))
         })
     };
-    let nz = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
+    let nz = |v: &str| Some(v.replace('\0', "").trim().to_string()).filter(|v| !v.is_empty());
     let page = q.page.parse::<i64>().unwrap_or(1).max(1);
     let f = app::store::audit::AuditFilter {
         actor: nz(&q.actor),

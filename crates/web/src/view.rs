@@ -102,8 +102,10 @@ fn lenient_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error>
     Ok(s.and_then(|s| s.trim().parse().ok()))
 }
 
+/// A trimmed, non-empty filter value. U+0000 is dropped: no stored text holds it, and
+/// PostgreSQL refuses it in a parameter.
 fn nonempty(s: &Option<String>) -> Option<String> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from)
+    s.as_deref().map(|s| s.replace('\0', "")).map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
 impl ListQuery {

@@ -131,6 +131,17 @@ const MATRIX: [Row; 12] = [
     nothing("auditor", "auditor"),
 ];
 
+fn check(wrong: &mut Vec<String>, what: &str, role: &str, got: Exp, want: Exp) {
+    if got != want {
+        wrong.push(format!("{role} {what}: got {got:?}, want {want:?}"));
+    }
+}
+
+/// Fails with every cell that differed so far.
+fn settle(wrong: &[String], n: &str, phase: &str) {
+    assert!(wrong.is_empty(), "{n}: the access matrix ({phase}) differs from the table:\n{}", wrong.join("\n"));
+}
+
 fn outcome<T: std::fmt::Debug>(r: &Result<T, AppError>) -> Exp {
     match r {
         Ok(_) => Allow,
@@ -233,11 +244,6 @@ async fn enterprise_access_matrix() {
         let (a, b) = (f.a, f.b);
         let missing = 9_999_999;
         let mut wrong: Vec<String> = Vec::new();
-        let mut check = |what: &str, role: &str, got: Exp, want: Exp| {
-            if got != want {
-                wrong.push(format!("{role} {what}: got {got:?}, want {want:?}"));
-            }
-        };
 
         // ---- reads: list, count, get, export; the ledger holds exactly A and B ----
         for (row, p) in &f.people {
@@ -248,8 +254,8 @@ async fn enterprise_access_matrix() {
             match (&list, &cnt) {
                 (Ok((items, total)), Ok(c)) => {
                     let ids: BTreeSet<i64> = items.iter().map(|e| e.id).collect();
-                    check("list", role, if ids.contains(&a) { Allow } else { Hidden }, row.list.0);
-                    check("list outside", role, if ids.contains(&b) { Allow } else { Hidden }, row.list.1);
+                    check(&mut wrong, "list", role, if ids.contains(&a) { Allow } else { Hidden }, row.list.0);
+                    check(&mut wrong, "list outside", role, if ids.contains(&b) { Allow } else { Hidden }, row.list.1);
                     let want: BTreeSet<i64> = [(a, row.list.0), (b, row.list.1)]
                         .into_iter()
                         .filter(|(_, e)| *e == Allow)
@@ -269,16 +275,16 @@ async fn enterprise_access_matrix() {
                     );
                 }
                 (Err(_), Err(_)) => {
-                    check("list", role, outcome(&list), row.list.0);
-                    check("list outside", role, outcome(&cnt), row.list.1);
+                    check(&mut wrong, "list", role, outcome(&list), row.list.0);
+                    check(&mut wrong, "list outside", role, outcome(&cnt), row.list.1);
                     assert!(app.enterprise_counts_by_region(p).await.is_err(), "{n} {role}: counts by region");
                 }
                 _ => panic!("{n} {role}: list {list:?} and count {cnt:?} disagree"),
             }
             let ga = app.enterprise(p, a).await;
             let gb = app.enterprise(p, b).await;
-            check("get", role, outcome(&ga), row.get.0);
-            check("get outside", role, outcome(&gb), row.get.1);
+            check(&mut wrong, "get", role, outcome(&ga), row.get.0);
+            check(&mut wrong, "get outside", role, outcome(&gb), row.get.1);
             if let Ok(r) = &ga {
                 assert_eq!(r.uscc, f.a_uscc, "{n} {role}");
             }
@@ -302,8 +308,14 @@ async fn enterprise_access_matrix() {
             match &ex {
                 Ok(rows) => {
                     let ids: BTreeSet<i64> = rows.iter().map(|e| e.id).collect();
-                    check("export", role, if ids.contains(&a) { Allow } else { Hidden }, row.export.0);
-                    check("export outside", role, if ids.contains(&b) { Allow } else { Hidden }, row.export.1);
+                    check(&mut wrong, "export", role, if ids.contains(&a) { Allow } else { Hidden }, row.export.0);
+                    check(
+                        &mut wrong,
+                        "export outside",
+                        role,
+                        if ids.contains(&b) { Allow } else { Hidden },
+                        row.export.1,
+                    );
                     let listed: BTreeSet<i64> = list.as_ref().expect("list").0.iter().map(|e| e.id).collect();
                     assert_eq!(ids, listed, "{n} {role}: export = list");
                     assert_eq!(after.audit, before.audit + 1, "{n} {role}: an export is audited");
@@ -311,12 +323,14 @@ async fn enterprise_access_matrix() {
                     assert_eq!(last, ("enterprise.export".to_string(), "*".to_string()));
                 }
                 Err(_) => {
-                    check("export", role, outcome(&ex), row.export.0);
-                    check("export outside", role, outcome(&ex), row.export.1);
+                    check(&mut wrong, "export", role, outcome(&ex), row.export.0);
+                    check(&mut wrong, "export outside", role, outcome(&ex), row.export.1);
                     assert_eq!(after, before, "{n} {role}: a refused export changed something");
                 }
             }
         }
+
+        settle(&wrong, n, "reads");
 
         // ---- create: inside = A's county, outside = B's county ----
         let mut k = 100;
@@ -327,7 +341,7 @@ async fn enterprise_access_matrix() {
                 let before = state(app).await;
                 let i = input(&uscc(region, k), &format!("{role}新增{k}有限公司"), region, "2614");
                 let r = app.create_enterprise(p, &i).await;
-                check(&format!("create in {region}"), role, outcome(&r), want);
+                check(&mut wrong, &format!("create in {region}"), role, outcome(&r), want);
                 match r {
                     Ok(id) => {
                         let e = app.enterprise(&f.office, id).await.expect("created");
@@ -353,6 +367,8 @@ async fn enterprise_access_matrix() {
             }
         }
 
+        settle(&wrong, n, "create");
+
         // ---- update ----
         for (row, p) in &f.people {
             let role = row.role;
@@ -362,7 +378,7 @@ async fn enterprise_access_matrix() {
                 let mut i = current_input(app, &f.office, id).await;
                 i.address = format!("{role}改过的地址");
                 let r = app.update_enterprise(p, id, v, &i).await;
-                check(if id == a { "update" } else { "update outside" }, role, outcome(&r), want);
+                check(&mut wrong, if id == a { "update" } else { "update outside" }, role, outcome(&r), want);
                 if r.is_ok() {
                     let e = app.enterprise(&f.office, id).await.expect("updated");
                     assert_eq!(
@@ -385,10 +401,16 @@ async fn enterprise_access_matrix() {
             assert_eq!(state(app).await, before, "{n} {role}");
         }
 
+        settle(&wrong, n, "update");
+
         // ---- delete: every other role first, the office last ----
         let office_row = &f.people[0];
+        let others_done = f.people.len() - 1;
         assert_eq!(office_row.0.role, "office");
-        for (row, p) in f.people.iter().skip(1).chain(std::iter::once(office_row)) {
+        for (k, (row, p)) in f.people.iter().skip(1).chain(std::iter::once(office_row)).enumerate() {
+            if k == others_done {
+                settle(&wrong, n, "delete");
+            }
             let role = row.role;
             for (id, want) in [(a, row.delete.0), (b, row.delete.1)] {
                 let before = state(app).await;
@@ -403,7 +425,7 @@ async fn enterprise_access_matrix() {
                     assert_eq!(state(app).await, before, "{n} {role}: stale delete changed something");
                 }
                 let r = app.delete_enterprise(p, id, v).await;
-                check(if id == a { "delete" } else { "delete outside" }, role, outcome(&r), want);
+                check(&mut wrong, if id == a { "delete" } else { "delete outside" }, role, outcome(&r), want);
                 if r.is_ok() {
                     assert!(
                         matches!(app.enterprise(p, id).await, Err(AppError::NotFound)),
@@ -431,7 +453,7 @@ async fn enterprise_access_matrix() {
             "{n}"
         );
 
-        assert!(wrong.is_empty(), "{n}: access matrix differs from the table:\n{}", wrong.join("\n"));
+        settle(&wrong, n, "office delete");
         assert_eq!(f.people.len(), 12, "{n}");
     }
 }

@@ -9,8 +9,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use domain::clock::FixedClock;
 use domain::role::Grant;
 use std::io::Write;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use store::sql::Sql;
 use tempfile::TempDir;
 
@@ -30,15 +30,22 @@ pub struct TestDb {
     pub backend: Backend,
     _dir: Option<TempDir>,
     pg: Option<(String, String)>,
+    /// Whether dropping it counts as a run on its backend (`QIANGLIAN_BACKEND_LOG`).
+    log: bool,
 }
 
 impl TestDb {
     pub fn name(&self) -> &'static str {
         self.backend.name()
     }
+    /// Drops it without counting it as a run on its backend.
+    pub fn skip(mut self) {
+        self.log = false;
+    }
 }
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
+static PG_DOWN: Mutex<Option<String>> = Mutex::new(None);
 
 /// `[a-z0-9_]` only, short enough for a PostgreSQL identifier with its suffix.
 fn schema_name(test: &str) -> String {
@@ -69,29 +76,42 @@ fn options(pg_schema: Option<String>) -> store::db::ConnectOptions {
 /// A fresh app per backend.
 pub async fn backends() -> Vec<TestDb> {
     let test = test_name();
-    let mut out = Vec::new();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}/t.db", dir.path().display());
-    let clock = Arc::new(FixedClock::new(t0()));
-    let app = App::open(&url, clock.clone(), &options(None)).await.expect("open SQLite");
-    out.push(TestDb { app, clock, backend: Backend::Sqlite, _dir: Some(dir), pg: None });
+    let mut out = vec![sqlite().await];
     if let Some(url) = pg_url() {
         let schema = schema_name(&test);
         let clock = Arc::new(FixedClock::new(t0()));
+        // Asked for PostgreSQL and cannot have it: fail, in CI and out of it, rather than let a
+        // SQLite-only run look like a run on both. The first failure is remembered so that the
+        // other tests fail at once instead of each waiting for the connect timeout.
+        if let Some(e) = PG_DOWN.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            panic!("QIANGLIAN_TEST_PG is set but PostgreSQL is unusable: {e}");
+        }
         let app = match App::open(&url, clock.clone(), &options(Some(schema.clone()))).await {
             Ok(app) => app,
-            // Asked for PostgreSQL and cannot have it: fail, in CI and out of it, rather than
-            // let a SQLite-only run look like a run on both.
-            Err(e) => panic!("QIANGLIAN_TEST_PG is set but PostgreSQL is unusable: {e}"),
+            Err(e) => {
+                let e = format!("{e:?}");
+                *PG_DOWN.lock().unwrap_or_else(|e| e.into_inner()) = Some(e.clone());
+                panic!("QIANGLIAN_TEST_PG is set but PostgreSQL is unusable: {e}");
+            }
         };
-        out.push(TestDb { app, clock, backend: Backend::Postgres, _dir: None, pg: Some((url, schema)) });
+        out.push(TestDb { app, clock, backend: Backend::Postgres, _dir: None, pg: Some((url, schema)), log: true });
     }
     out
 }
 
+/// A fresh app on a temp SQLite file only.
+pub async fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/t.db", dir.path().display());
+    let clock = Arc::new(FixedClock::new(t0()));
+    let app = App::open(&url, clock.clone(), &options(None)).await.expect("open SQLite");
+    TestDb { app, clock, backend: Backend::Sqlite, _dir: Some(dir), pg: None, log: true }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if !std::thread::panicking()
+        if self.log
+            && !std::thread::panicking()
             && let Ok(path) = std::env::var("QIANGLIAN_BACKEND_LOG")
             && let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path)
         {
@@ -103,6 +123,16 @@ impl Drop for TestDb {
                 let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
                 rt.block_on(async move {
                     let Ok(db) = store::Db::connect(&url, &options(None)).await else { return };
+                    // The test's pool may still hold a connection inside a transaction that an
+                    // early return dropped (its ROLLBACK is only sent by a task of the test's
+                    // runtime, which no longer runs): end those sessions so the DROP is not
+                    // blocked by their locks.
+                    let mut q = Sql::new(
+                        "SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
+                         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE l.pid <> pg_backend_pid() AND n.nspname = ",
+                    );
+                    q.bind(schema.as_str());
+                    let _ = q.fetch_all::<(bool,)>(&db).await;
                     if let Ok(mut tx) = db.begin().await {
                         let ok = Sql::new("SET LOCAL lock_timeout = '10s'").execute_tx(&mut tx).await.is_ok()
                             && Sql::new(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))

@@ -2,6 +2,9 @@
 //! is set) on PostgreSQL. One binary, many modules (link time on 2 cores).
 
 mod access;
+mod accounts;
 mod audit;
+mod demo;
+mod enterprises;
 mod harness;
 mod schema;

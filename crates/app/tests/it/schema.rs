@@ -179,6 +179,29 @@ async fn reference_data_loads() {
             assert!(deps.iter().any(|d| d.code == code), "{n}: department {code}");
         }
         assert_eq!(count(app, "SELECT COUNT(*) FROM size_threshold").await, 30, "{n}");
+        // Concordance cells that pack several codes ("2454 / 2455") load as one row per pair.
+        assert_eq!(count(app, "SELECT COUNT(*) FROM industry_concordance WHERE code_2011 LIKE '%/%'").await, 0, "{n}");
+        let packed: Vec<(String, String)> = Sql::new(
+            "SELECT code_2017, code_2011 FROM industry_concordance WHERE code_2017 IN ('2454', '2455', '3964', '7271', '7272') \
+             ORDER BY code_2017, code_2011",
+        )
+        .fetch_all(&app.db)
+        .await
+        .expect("concordance");
+        let packed: Vec<(&str, &str)> = packed.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        assert_eq!(
+            packed,
+            [
+                ("2454", "2450"),
+                ("2455", "2450"),
+                ("3964", "3599"),
+                ("3964", "3855"),
+                ("3964", "3859"),
+                ("7271", "7281"),
+                ("7272", "7282")
+            ],
+            "{n}"
+        );
         assert_eq!(count(app, "SELECT COUNT(*) FROM reference_load").await, 4, "{n}");
         // No chains, enterprises, accounts or audit rows until someone creates them.
         for table in ["chain", "enterprise", "account", "audit_log"] {
