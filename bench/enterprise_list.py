@@ -74,6 +74,16 @@ SELECT = (
     "FROM enterprise e JOIN region r ON r.code = e.region_code LEFT JOIN region p ON p.code = e.park_code "
     "JOIN industry i ON i.code = e.industry_code LEFT JOIN account ua ON ua.id = e.updated_by"
 )
+def _industry(v):
+    """Mirror of ListQuery::filter: uppercase; a section letter before digits is dropped."""
+    if not v:
+        return None
+    v = v.upper()
+    if len(v) > 1 and v[0].isascii() and v[0].isalpha() and v[1:].isdigit():
+        return v[1:]
+    return v
+
+
 COUNT = "SELECT COUNT(*) FROM enterprise e JOIN industry i ON i.code = e.industry_code"
 
 
@@ -99,7 +109,7 @@ def filter_of(params: dict[str, str]) -> dict:
     per_page = _lenient_int(params.get("per_page"))
     return {
         "region": _nonempty(params.get("region")),
-        "industry": industry.upper() if industry else None,  # to_ascii_uppercase
+        "industry": _industry(industry),  # view.rs ListQuery::filter
         "size": _nonempty(params.get("size")),
         "chain": _nonempty(params.get("chain")),
         "above_scale": None,

@@ -33,7 +33,9 @@ pub async fn record(
     let b = before.and_then(|v| v.as_object()).unwrap_or(&empty);
     let Some(a) = after.as_object() else { return Ok(0) };
     let text = |v: Option<&serde_json::Value>| match v {
+        // An empty text is no value: creating a record with an empty field records nothing.
         None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) if s.is_empty() => None,
         Some(serde_json::Value::String(s)) => Some(s.clone()),
         Some(v) => Some(v.to_string()),
     };

@@ -752,6 +752,45 @@ async fn accounts_view(s: &AppState, p: &Principal, errors: Vec<FieldError>, not
     Ok((status, t).into_response())
 }
 
+/// The Chinese label of an enterprise field, for the history table.
+pub fn field_label(f: &str) -> &str {
+    match f {
+        "uscc" => "统一社会信用代码",
+        "name" => "企业名称",
+        "region_code" => "所属区县",
+        "park_code" => "所在园区",
+        "industry_code" => "行业代码",
+        "employees" => "从业人员",
+        "revenue_fen" => "营业收入（万元）",
+        "assets_fen" => "资产总额（万元）",
+        "size" => "企业规模",
+        "above_scale" => "规上工业",
+        "founded_on" => "成立日期",
+        "address" => "地址",
+        "contact_name" => "联系人",
+        "contact_phone" => "联系电话",
+        "description" => "简介",
+        other => other,
+    }
+}
+
+/// A history value as people read it: money in 万元, sizes and flags in Chinese.
+pub fn field_value(field: &str, v: &Option<String>) -> String {
+    let Some(v) = v else { return String::new() };
+    match field {
+        "revenue_fen" | "assets_fen" => v.parse::<i64>().map(domain::money::format_wan).unwrap_or_else(|_| v.clone()),
+        "size" => size_label(v).unwrap_or(v).to_string(),
+        "above_scale" => {
+            if v == "true" {
+                "是".into()
+            } else {
+                "否".into()
+            }
+        }
+        _ => v.clone(),
+    }
+}
+
 pub fn fmt_time(t: &chrono::DateTime<chrono::Utc>) -> String {
     t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8")).format("%Y-%m-%d %H:%M").to_string()
 }

@@ -26,8 +26,14 @@ pub async fn env() -> Env {
     let clock = Arc::new(FixedClock::new(chrono::Utc.with_ymd_and_hms(2026, 11, 2, 1, 0, 0).unwrap()));
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     let app = App::open(&url, clock.clone(), &Default::default()).await.unwrap();
-    for (u, g) in [("office1", "office"), ("region1", "region:511722"), ("viewer1", "viewer"), ("auditor1", "auditor")]
-    {
+    for (u, g) in [
+        ("office1", "office"),
+        ("region1", "region:511722"),
+        ("viewer1", "viewer"),
+        ("auditor1", "auditor"),
+        ("sys1", "sysadmin"),
+        ("sec1", "secadmin"),
+    ] {
         app.create_account(&Actor::cli(), None, u, u, &[Grant::parse(g).unwrap()], Some(PW)).await.unwrap();
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -35,6 +41,27 @@ pub async fn env() -> Env {
     let a = app.clone();
     tokio::spawn(async move { web::serve(a, web::WebConfig::default(), listener).await });
     Env { app, clock, base, _dir: dir }
+}
+
+/// Signs in through the login form; the client keeps the session cookie. Returns the
+/// CSRF token of the signed-in pages.
+pub async fn web_login(c: &reqwest::Client, base: &str, user: &str) -> String {
+    let page = c.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
+    let r = c
+        .post(format!("{base}/login"))
+        .form(&[("username", user), ("password", PW), ("csrf", &csrf_of(&page))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "login of {user}");
+    let home = c.get(format!("{base}/password")).send().await.unwrap().text().await.unwrap();
+    csrf_of(&home)
+}
+
+/// The value of the first hidden `csrf` input of a page.
+pub fn csrf_of(html: &str) -> String {
+    let i = html.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
+    html[i..i + 64].to_string()
 }
 
 pub fn client() -> reqwest::Client {

@@ -1,10 +1,6 @@
 use crate::{PW, USCC_OK, client, env};
 
-/// Extracts the value of the first hidden `csrf` input.
-fn csrf(html: &str) -> String {
-    let i = html.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
-    html[i..i + 64].to_string()
-}
+use crate::csrf_of as csrf;
 
 async fn login(c: &reqwest::Client, base: &str, user: &str) -> String {
     let page = c.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();

@@ -63,3 +63,69 @@ fn random_bodies_never_cause_a_server_error() {
     });
     assert_eq!(count, 0);
 }
+
+/// Random form fields, sometimes with the session's valid CSRF token, to every page that
+/// accepts a POST, signed in with a role that may use it.
+#[test]
+fn random_form_posts_never_cause_a_server_error() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (e, sessions) = rt.block_on(async {
+        let e = env().await;
+        let mut sessions = Vec::new();
+        for user in ["office1", "sys1", "sec1"] {
+            let c = crate::client();
+            let csrf = crate::web_login(&c, &e.base, user).await;
+            sessions.push((c, csrf));
+        }
+        (e, sessions)
+    });
+    let endpoints: [(usize, &str); 10] = [
+        (0, "/enterprises"),
+        (0, "/enterprises/1"),
+        (0, "/enterprises/1/delete"),
+        (0, "/password"),
+        (1, "/admin/accounts"),
+        (1, "/admin/accounts/2/disable"),
+        (1, "/admin/accounts/2/reset"),
+        (2, "/admin/accounts/3/roles"),
+        (2, "/admin/policy"),
+        (2, "/admin/accounts/x/roles"),
+    ];
+    let fields = proptest::collection::vec(
+        (
+            prop_oneof![
+                Just("uscc".to_string()),
+                Just("name".to_string()),
+                Just("region_code".to_string()),
+                Just("industry_code".to_string()),
+                Just("revenue_wan".to_string()),
+                Just("version".to_string()),
+                Just("roles".to_string()),
+                Just("min_length".to_string()),
+                Just("username".to_string()),
+                Just("display_name".to_string()),
+                "[a-z_]{1,10}",
+            ],
+            "\\PC{0,30}",
+        ),
+        0..10,
+    );
+    let mut runner = TestRunner::new(Config { cases: 128, ..Config::default() });
+    runner
+        .run(&(0usize..10, fields, any::<bool>()), |(i, fields, with_csrf)| {
+            let (who, path) = endpoints[i];
+            let (c, csrf) = &sessions[who];
+            let mut form: Vec<(String, String)> = fields;
+            if with_csrf {
+                form.push(("csrf".into(), csrf.clone()));
+            }
+            let status = rt.block_on(async {
+                c.post(format!("{}{path}", e.base)).form(&form).send().await.unwrap().status().as_u16()
+            });
+            prop_assert!(status < 500, "POST {path} gave {status}");
+            Ok(())
+        })
+        .unwrap();
+    let v = rt.block_on(e.app.audit_verify(None)).unwrap();
+    assert!(v.first_broken.is_none());
+}
