@@ -175,6 +175,9 @@ impl App {
                 .await?;
             chain_ids.push(id);
         }
+        let mut values: Vec<store::indicator::NewValue> = Vec::new();
+        let honour_kinds = ["specialised_sme", "high_tech", "tech_sme", "little_giant", "gazelle", "innovative_sme", "smart_factory", "green_factory"];
+        let mut reserve_left = 30usize;
         let mut names = HashSet::new();
         let mut usccs = HashSet::new();
         let mut first_in_xuanhan = None;
@@ -263,6 +266,64 @@ impl App {
                     store::chain::add_enterprise(&mut tx, chain_ids[j], id).await?;
                 }
             }
+            // Three years of yearly figures, grown from this year's revenue backwards.
+            let base_year = 2025;
+            let mut rev_y = rev;
+            for k in 0..3 {
+                let year = base_year - k;
+                let v = |code: &str, value: f64| store::indicator::NewValue {
+                    enterprise_id: id,
+                    indicator_code: code.into(),
+                    period: year.to_string(),
+                    value: (value * 100.0).round() / 100.0,
+                    source: "示例数据".into(),
+                    reported_on: None,
+                };
+                let out = rev_y * rng.random_range(0.9..1.15);
+                values.push(v("revenue", rev_y));
+                values.push(v("output_value", out));
+                values.push(v("added_value", out * rng.random_range(0.2..0.35)));
+                values.push(v("profit", rev_y * rng.random_range(-0.03..0.12)));
+                values.push(v("tax", rev_y * rng.random_range(0.02..0.06)));
+                values.push(v("employees", (emp as f64 * rng.random_range(0.9..1.05)).round()));
+                values.push(v("rd_expense", rev_y * rng.random_range(0.005..0.05)));
+                values.push(v("invention_patents", rng.random_range(0..(emp / 50 + 2)) as f64));
+                values.push(v("energy", out * rng.random_range(0.05..0.6)));
+                values.push(v("fixed_investment", rev_y * rng.random_range(0.02..0.3)));
+                rev_y /= rng.random_range(0.95..1.25);
+            }
+            if values.len() >= 20_000 {
+                store::indicator::upsert(&mut tx, &values, now, None).await?;
+                values.clear();
+            }
+            if rng.random_bool(0.08) {
+                let h = store::gradient::NewHonour {
+                    enterprise_id: id,
+                    kind_code: pick(&mut rng, &honour_kinds).to_string(),
+                    level: if rng.random_bool(0.2) { "national" } else if rng.random_bool(0.5) { "provincial" } else { "city" }.into(),
+                    year: rng.random_range(2019..2026),
+                    valid_until: None,
+                    source: "示例数据".into(),
+                };
+                store::gradient::upsert_honour(&mut tx, &h, now, None).await?;
+            }
+            if d.above_scale {
+                store::gradient::set_gradient(&mut tx, id, 2025, "above_scale", false, true, "示例", now, None).await?;
+            } else if rev > 1_500.0 && industry.is_industrial() {
+                store::gradient::set_gradient(&mut tx, id, 2026, "above_scale", true, false, "示例：年度上规培育目标", now, None).await?;
+            }
+            if reserve_left > 0 && rev > 20_000.0 && rng.random_bool(0.3) {
+                reserve_left -= 1;
+                let r = store::gradient::ReserveEntry {
+                    enterprise_id: id,
+                    kind: if rng.random_bool(0.8) { "listing" } else { "merger_target" }.into(),
+                    stage: pick(&mut rng, &["cultivation", "cultivation", "tutoring", "filing"]).to_string(),
+                    board: pick(&mut rng, &["main", "star", "chinext", "bse", "neeq", "undecided"]).to_string(),
+                    since: chrono::NaiveDate::from_ymd_opt(rng.random_range(2021..2026), 1, 1),
+                    note: "示例".into(),
+                };
+                store::gradient::upsert_reserve(&mut tx, &r, now, None).await?;
+            }
             if first_in_xuanhan.is_none() && region == "511722" {
                 first_in_xuanhan = Some(d.uscc.clone());
             }
@@ -270,6 +331,7 @@ impl App {
                 tracing::info!("demo: {} enterprises", k + 1);
             }
         }
+        store::indicator::upsert(&mut tx, &values, now, None).await?;
         store::account::set_setting(&mut tx, "demo_seed", &format!("{scale:?}:{seed}")).await?;
         tx.commit().await?;
 

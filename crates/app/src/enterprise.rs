@@ -207,6 +207,10 @@ impl App {
         })
     }
 
+    pub(crate) fn read_scope_of<'a>(&self, p: &'a Principal) -> Result<&'a EnterpriseScope> {
+        self.read_scope(p)
+    }
+
     fn read_scope<'a>(&self, p: &'a Principal) -> Result<&'a EnterpriseScope> {
         p.ensure_active()?;
         if p.enterprise_scope.reads_anything() {

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod demo;
 pub mod enterprise;
 pub mod error;
+pub mod ledger;
 pub mod reference;
 pub mod secret;
 

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod clock;
+pub mod indicator;
 pub mod industry;
 pub mod money;
 pub mod region;

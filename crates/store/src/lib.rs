@@ -8,7 +8,10 @@ pub mod chain;
 pub mod db;
 pub mod enterprise;
 pub mod error;
+pub mod feed;
+pub mod gradient;
 pub mod history;
+pub mod indicator;
 pub mod reference;
 pub mod sql;
 

@@ -490,11 +490,16 @@ struct EnterpriseTpl {
     can_edit: bool,
     can_delete: bool,
     updated_by: String,
+    indicators: app::ledger::IndicatorView,
+    chart_json: String,
+    honours: Vec<app::store::gradient::HonourRow>,
+    gradients: Vec<(String, String, bool, bool, String)>,
 }
 
 async fn enterprise_detail(State(s): State<AppState>, u: WebUser, id: Result<Path<i64>, PathRejection>) -> PageResult {
     let id = id_of(id)?;
     let r = s.app.enterprise(&u.p, id).await?;
+    let ind = s.app.enterprise_indicators(&u.p, id).await?;
     Ok(EnterpriseTpl {
         nav: Nav::of(&u.p, "enterprises"),
         revenue: r.revenue_fen.map(domain::money::format_wan).unwrap_or_else(|| "—".into()),
@@ -504,6 +509,18 @@ async fn enterprise_detail(State(s): State<AppState>, u: WebUser, id: Result<Pat
         can_edit: s.app.may_edit_enterprise(&u.p, id).await?,
         can_delete: u.p.enterprise_scope.delete,
         updated_by: r.updated_by_name.clone().unwrap_or_else(|| "系统".into()),
+        chart_json: chart_json(&ind),
+        indicators: ind,
+        honours: s.app.honours(&u.p, &app::store::gradient::HonourFilter { enterprise_id: Some(id), ..Default::default() }).await?,
+        gradients: s
+            .app
+            .gradients_of(&u.p, id)
+            .await?
+            .into_iter()
+            .map(|g| {
+                (g.year.to_string(), app::ledger::label_of(&app::ledger::GRADIENTS, &g.gradient).to_string(), g.targeted, g.achieved, g.note)
+            })
+            .collect(),
         e: crate::view::EnterpriseOut::from(&r),
     }
     .into_response())
@@ -752,6 +769,26 @@ async fn accounts_view(s: &AppState, p: &Principal, errors: Vec<FieldError>, not
     Ok((status, t).into_response())
 }
 
+/// The chart data of the enterprise page: yearly revenue, output and tax with growth.
+fn chart_json(v: &app::ledger::IndicatorView) -> String {
+    let pick = |code: &str| v.series.iter().find(|s| s.code == code);
+    let years: std::collections::BTreeSet<String> = ["revenue", "output_value", "tax"]
+        .iter()
+        .filter_map(|c| pick(c))
+        .flat_map(|s| s.points.iter().filter(|p| p.period.len() == 4).map(|p| p.period.clone()))
+        .collect();
+    let series: Vec<serde_json::Value> = ["revenue", "output_value", "tax"]
+        .iter()
+        .filter_map(|c| pick(c))
+        .map(|s| {
+            let data: Vec<Option<f64>> =
+                years.iter().map(|y| s.points.iter().find(|p| &p.period == y).map(|p| (p.value * 100.0).round() / 100.0)).collect();
+            serde_json::json!({"name": format!("{}（{}）", s.name, s.unit), "data": data})
+        })
+        .collect();
+    serde_json::json!({"years": years, "series": series}).to_string()
+}
+
 /// The Chinese label of an enterprise field, for the history table.
 pub fn field_label(f: &str) -> &str {
     match f {
@@ -789,6 +826,40 @@ pub fn field_value(field: &str, v: &Option<String>) -> String {
         }
         _ => v.clone(),
     }
+}
+
+/// A figure with thousands separators and at most two decimals.
+pub fn fmt_num(v: &f64) -> String {
+    let neg = *v < 0.0;
+    let r = (v.abs() * 100.0).round() as u64;
+    let (int, frac) = (r / 100, r % 100);
+    let digits = int.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    let sign = if neg { "-" } else { "" };
+    if frac == 0 { format!("{sign}{out}") } else { format!("{sign}{out}.{frac:02}") }
+}
+
+/// Growth with its sign and arrow, one decimal: ↑12.3% / ↓4.0%.
+pub fn fmt_growth(g: &Option<f64>) -> String {
+    match g {
+        None => "—".into(),
+        Some(g) if *g >= 0.0 => format!("↑+{:.1}%", g * 100.0),
+        Some(g) => format!("↓{:.1}%", g * 100.0),
+    }
+}
+
+pub fn fmt_pct(v: &f64) -> String {
+    format!("{:.1}%", v * 100.0)
+}
+
+pub fn level_label(l: &str) -> &'static str {
+    app::ledger::label_of(&app::ledger::LEVELS, l)
 }
 
 pub fn fmt_time(t: &chrono::DateTime<chrono::Utc>) -> String {

@@ -232,7 +232,6 @@ async fn history_records_each_changed_field() {
                 "assets_fen",
                 "contact_name",
                 "contact_phone",
-                "description",
                 "employees",
                 "founded_on",
                 "industry_code",
@@ -242,7 +241,7 @@ async fn history_records_each_changed_field() {
                 "size",
                 "uscc"
             ],
-            "{n}: every field with a value at creation (park_code is NULL)"
+            "{n}: every field with a value at creation (park_code is NULL, description empty)"
         );
         assert!(
             created.iter().all(|h| h.source == "录入" && h.old_value.is_none() && h.changed_by == Some(p.account_id)),
