@@ -47,7 +47,27 @@ impl Principal {
         self.grants.iter().any(|g| g.role == role)
     }
     pub fn actor(&self) -> Actor {
-        Actor { id: Some(self.account_id), name: self.username.clone(), ip: self.ip.clone() }
+        Actor { id: self.by(), name: self.username.clone(), ip: self.ip.clone() }
+    }
+
+    /// The account id to record as author; `None` for the console operator.
+    pub fn by(&self) -> Option<i64> {
+        (self.account_id != 0).then_some(self.account_id)
+    }
+
+    /// The operator at the server's console (CLI bulk jobs): the office's scope, audited as `cli`.
+    pub fn console() -> Principal {
+        let grants = vec![Grant { role: Role::Office, scope: None }];
+        Principal {
+            account_id: 0,
+            username: "cli".into(),
+            display_name: "命令行".into(),
+            enterprise_scope: EnterpriseScope::from_grants(&grants),
+            grants,
+            must_change_password: false,
+            csrf_token: String::new(),
+            ip: "local".into(),
+        }
     }
     /// Refuses everything but the password change while one is due.
     pub fn ensure_active(&self) -> Result<()> {

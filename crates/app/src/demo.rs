@@ -176,8 +176,18 @@ impl App {
             chain_ids.push(id);
         }
         let mut values: Vec<store::indicator::NewValue> = Vec::new();
-        let honour_kinds = ["specialised_sme", "high_tech", "tech_sme", "little_giant", "gazelle", "innovative_sme", "smart_factory", "green_factory"];
+        let honour_kinds = [
+            "specialised_sme",
+            "high_tech",
+            "tech_sme",
+            "little_giant",
+            "gazelle",
+            "innovative_sme",
+            "smart_factory",
+            "green_factory",
+        ];
         let mut reserve_left = 30usize;
+        let mut all_ids = Vec::with_capacity(scale.enterprises());
         let mut names = HashSet::new();
         let mut usccs = HashSet::new();
         let mut first_in_xuanhan = None;
@@ -258,6 +268,7 @@ impl App {
             )
             .await?;
             store::chain::add_enterprise(&mut tx, chain_ids[ci], id).await?;
+            all_ids.push(id);
             if rng.random_bool(0.1) {
                 let same_field: Vec<usize> =
                     (0..chains.len()).filter(|&j| j != ci && chains[j].field == c.field).collect();
@@ -300,7 +311,14 @@ impl App {
                 let h = store::gradient::NewHonour {
                     enterprise_id: id,
                     kind_code: pick(&mut rng, &honour_kinds).to_string(),
-                    level: if rng.random_bool(0.2) { "national" } else if rng.random_bool(0.5) { "provincial" } else { "city" }.into(),
+                    level: if rng.random_bool(0.2) {
+                        "national"
+                    } else if rng.random_bool(0.5) {
+                        "provincial"
+                    } else {
+                        "city"
+                    }
+                    .into(),
                     year: rng.random_range(2019..2026),
                     valid_until: None,
                     source: "示例数据".into(),
@@ -310,7 +328,18 @@ impl App {
             if d.above_scale {
                 store::gradient::set_gradient(&mut tx, id, 2025, "above_scale", false, true, "示例", now, None).await?;
             } else if rev > 1_500.0 && industry.is_industrial() {
-                store::gradient::set_gradient(&mut tx, id, 2026, "above_scale", true, false, "示例：年度上规培育目标", now, None).await?;
+                store::gradient::set_gradient(
+                    &mut tx,
+                    id,
+                    2026,
+                    "above_scale",
+                    true,
+                    false,
+                    "示例：年度上规培育目标",
+                    now,
+                    None,
+                )
+                .await?;
             }
             if reserve_left > 0 && rev > 20_000.0 && rng.random_bool(0.3) {
                 reserve_left -= 1;
@@ -332,6 +361,7 @@ impl App {
             }
         }
         store::indicator::upsert(&mut tx, &values, now, None).await?;
+        store::feed::append(&mut tx, "enterprise", &all_ids, "upsert", now).await?;
         store::account::set_setting(&mut tx, "demo_seed", &format!("{scale:?}:{seed}")).await?;
         tx.commit().await?;
 

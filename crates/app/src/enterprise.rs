@@ -61,9 +61,29 @@ fn check_len(errs: &mut Vec<FieldError>, field: &str, label: &str, v: &str, max:
     }
 }
 
+/// Reference facts validation needs, loaded once (an import validates many rows with one).
+pub struct Refs {
+    /// Region code → kind (county, park, township, …).
+    pub regions: std::collections::HashMap<String, String>,
+    pub today: NaiveDate,
+}
+
 impl App {
+    pub async fn refs(&self) -> Result<Refs> {
+        let rows = store::reference::regions(&self.db).await?;
+        Ok(Refs { regions: rows.into_iter().map(|r| (r.code, r.kind)).collect(), today: self.now().date_naive() })
+    }
+
     /// Validates every field at once and computes size and the 规上 flag.
     pub async fn validate_enterprise(&self, i: &EnterpriseInput, is_demo: bool) -> Result<EnterpriseData> {
+        let refs = self.refs().await?;
+        validate_with(&refs, i, is_demo)
+    }
+}
+
+/// Validates an enterprise against loaded reference facts (no I/O).
+pub fn validate_with(refs: &Refs, i: &EnterpriseInput, is_demo: bool) -> Result<EnterpriseData> {
+    {
         // PostgreSQL text cannot hold U+0000: refuse it here rather than fail in the database.
         let nul: Vec<FieldError> = [
             ("uscc", &i.uscc),
@@ -101,8 +121,8 @@ impl App {
         }
         check_len(&mut errs, "name", "企业名称", &name, 100);
         let region = i.region_code.trim();
-        match store::reference::region(&self.db, region).await? {
-            Some(r) if r.kind == "county" => {}
+        match refs.regions.get(region).map(String::as_str) {
+            Some("county") => {}
             Some(_) => errs.push(FieldError::new("region_code", "所属区县应为县级行政区划")),
             None if region.is_empty() => errs.push(FieldError::new("region_code", "请选择所属区县")),
             None => errs.push(FieldError::new("region_code", format!("区划代码“{region}”不存在"))),
@@ -111,8 +131,8 @@ impl App {
         let park_code = if park.is_empty() {
             None
         } else {
-            match store::reference::region(&self.db, park).await? {
-                Some(r) if r.kind == "park" => Some(park.to_string()),
+            match refs.regions.get(park).map(String::as_str) {
+                Some("park") => Some(park.to_string()),
                 _ => {
                     errs.push(FieldError::new("park_code", format!("园区代码“{park}”不存在")));
                     None
@@ -158,7 +178,7 @@ impl App {
         let founded_on = match i.founded_on.trim() {
             "" => None,
             s => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-                Ok(d) if d <= self.now().date_naive() && d.year() >= 1800 => Some(d),
+                Ok(d) if d <= refs.today && d.year() >= 1800 => Some(d),
                 Ok(_) => {
                     errs.push(FieldError::new("founded_on", "成立日期不能晚于今天"));
                     None
@@ -206,7 +226,9 @@ impl App {
             is_demo,
         })
     }
+}
 
+impl App {
     pub(crate) fn read_scope_of<'a>(&self, p: &'a Principal) -> Result<&'a EnterpriseScope> {
         self.read_scope(p)
     }
@@ -277,6 +299,10 @@ impl App {
         Ok(r)
     }
 
+    pub(crate) fn may_create_in_pub(&self, scope: &EnterpriseScope, d: &EnterpriseData) -> bool {
+        self.may_create_in(scope, d)
+    }
+
     fn may_create_in(&self, scope: &EnterpriseScope, d: &EnterpriseData) -> bool {
         // Counties' parent is the prefecture; parks hang under the prefecture too.
         scope.may_create_in(&d.region_code, d.park_code.as_deref(), |r| {
@@ -326,6 +352,8 @@ impl App {
         store::history::record(tx, "enterprise", id, None, &after, &["is_demo"], "录入", now, actor.id).await?;
         store::audit::append(tx, now, &audit_entry(actor, "enterprise.create", "enterprise", id, None, Some(after)))
             .await?;
+        // After the audit row: the audit head's lock orders feed numbers by commit.
+        store::feed::append(tx, "enterprise", &[id], "upsert", now).await?;
         Ok(id)
     }
 
@@ -394,6 +422,7 @@ impl App {
             &audit_entry(&p.actor(), "enterprise.update", "enterprise", id, Some(before), Some(after)),
         )
         .await?;
+        store::feed::append(&mut tx, "enterprise", &[id], "upsert", now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -418,6 +447,7 @@ impl App {
             &audit_entry(&p.actor(), "enterprise.delete", "enterprise", id, Some(before), None),
         )
         .await?;
+        store::feed::append(&mut tx, "enterprise", &[id], "delete", now).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -36,6 +36,8 @@ pub enum AppError {
     /// The account must change its password before doing anything else.
     #[error("请先修改密码")]
     PasswordChange,
+    #[error("{0}")]
+    TooLarge(String),
     #[error("服务器内部错误")]
     Internal(String),
 }

@@ -7,13 +7,17 @@ use domain::indicator::{Period, ratio, yoy};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use store::enterprise::Access;
-use store::gradient::{GradientRow, HonourCount, HonourFilter, HonourKind, HonourRow, NewHonour, ReserveEntry, ReserveRow};
+use store::gradient::{
+    GradientRow, HonourCount, HonourFilter, HonourKind, HonourRow, NewHonour, ReserveEntry, ReserveRow,
+};
 use store::indicator::IndicatorDef;
 
-pub const LEVELS: [(&str, &str); 4] = [("national", "国家级"), ("provincial", "省级"), ("city", "市级"), ("county", "县级")];
+pub const LEVELS: [(&str, &str); 4] =
+    [("national", "国家级"), ("provincial", "省级"), ("city", "市级"), ("county", "县级")];
 pub const GRADIENTS: [(&str, &str); 4] =
     [("above_scale", "上规"), ("honoured", "上榜"), ("on_cloud", "上云"), ("listed", "上市")];
-pub const STAGES: [(&str, &str); 4] = [("cultivation", "培育"), ("tutoring", "辅导备案"), ("filing", "申报"), ("listed", "上市")];
+pub const STAGES: [(&str, &str); 4] =
+    [("cultivation", "培育"), ("tutoring", "辅导备案"), ("filing", "申报"), ("listed", "上市")];
 pub const BOARDS: [(&str, &str); 8] = [
     ("main", "沪深主板"),
     ("star", "科创板"),
@@ -169,7 +173,8 @@ impl App {
         self.writable(&mut tx, p, h.enterprise_id).await?;
         let id = store::gradient::upsert_honour(&mut tx, h, now, Some(p.account_id)).await?;
         let after = serde_json::to_value(h).map_err(|e| AppError::Internal(e.to_string()))?;
-        store::audit::append(&mut tx, now, &audit_entry(&p.actor(), "honour.upsert", "honour", id, None, Some(after))).await?;
+        store::audit::append(&mut tx, now, &audit_entry(&p.actor(), "honour.upsert", "honour", id, None, Some(after)))
+            .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -194,11 +199,25 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         self.writable(&mut tx, p, enterprise_id).await?;
-        store::gradient::set_gradient(&mut tx, enterprise_id, year, gradient, targeted, achieved, note.trim(), now, Some(p.account_id))
-            .await?;
+        store::gradient::set_gradient(
+            &mut tx,
+            enterprise_id,
+            year,
+            gradient,
+            targeted,
+            achieved,
+            note.trim(),
+            now,
+            Some(p.account_id),
+        )
+        .await?;
         let after = serde_json::json!({"enterprise_id": enterprise_id, "year": year, "gradient": gradient, "targeted": targeted, "achieved": achieved, "note": note});
-        store::audit::append(&mut tx, now, &audit_entry(&p.actor(), "gradient.set", "enterprise", enterprise_id, None, Some(after)))
-            .await?;
+        store::audit::append(
+            &mut tx,
+            now,
+            &audit_entry(&p.actor(), "gradient.set", "enterprise", enterprise_id, None, Some(after)),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -218,8 +237,12 @@ impl App {
         self.writable(&mut tx, p, r.enterprise_id).await?;
         let id = store::gradient::upsert_reserve(&mut tx, r, now, Some(p.account_id)).await?;
         let after = serde_json::to_value(r).map_err(|e| AppError::Internal(e.to_string()))?;
-        store::audit::append(&mut tx, now, &audit_entry(&p.actor(), "listing_reserve.upsert", "listing_reserve", id, None, Some(after)))
-            .await?;
+        store::audit::append(
+            &mut tx,
+            now,
+            &audit_entry(&p.actor(), "listing_reserve.upsert", "listing_reserve", id, None, Some(after)),
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }

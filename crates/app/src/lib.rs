@@ -7,8 +7,11 @@ pub mod audit;
 pub mod demo;
 pub mod enterprise;
 pub mod error;
+pub mod export;
+pub mod import;
 pub mod ledger;
 pub mod reference;
+pub mod search;
 pub mod secret;
 
 pub use error::{AppError, FieldError};
@@ -23,6 +26,9 @@ pub type Result<T, E = AppError> = std::result::Result<T, E>;
 pub struct App {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
+    /// This instance's search index, fed by the change feed (see [`search`]).
+    pub search: Option<Arc<::search::SearchIndex>>,
+    pub(crate) search_sync: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl App {
@@ -30,7 +36,13 @@ impl App {
     pub async fn open(url: &str, clock: Arc<dyn Clock>, opts: &store::db::ConnectOptions) -> Result<App> {
         let db = Db::connect(url, opts).await?;
         db.migrate(clock.now()).await?;
-        Ok(App { db, clock })
+        Ok(App { db, clock, search: None, search_sync: Arc::new(tokio::sync::Mutex::new(())) })
+    }
+
+    /// Attaches a search index (a directory of this instance, or in memory for tests).
+    pub fn with_search(mut self, index: ::search::SearchIndex) -> App {
+        self.search = Some(Arc::new(index));
+        self
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

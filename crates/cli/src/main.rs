@@ -56,6 +56,34 @@ enum Cmd {
         #[command(subcommand)]
         cmd: UserCmd,
     },
+    /// Import enterprises, indicator values or honours from an xlsx or csv file: every row is
+    /// validated first; one invalid row imports nothing and the report names row and column.
+    Import {
+        /// enterprises, indicators or honours
+        kind: String,
+        file: PathBuf,
+        /// Validate and show what would change, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Export enterprises to FILE.xlsx or FILE.csv (the extension decides).
+    Export {
+        /// enterprises
+        kind: String,
+        file: PathBuf,
+        /// Only this county or park.
+        #[arg(long)]
+        region: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Rebuild this instance's search index from the database.
+    Reindex {
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Audit log.
     Audit {
         #[command(subcommand)]
@@ -113,6 +141,15 @@ async fn open(db: &DbArgs) -> Result<App> {
         .map_err(|e| anyhow::anyhow!("无法打开数据库：{e}"))
 }
 
+/// Opens the database and this instance's search index under the data directory.
+async fn open_with_search(db: &DbArgs) -> Result<App> {
+    let app = open(db).await?;
+    let dir = db.data_dir.join("search-index");
+    std::fs::create_dir_all(&dir).with_context(|| format!("无法创建索引目录 {}", dir.display()))?;
+    let index = search::SearchIndex::open(&dir).map_err(|e| anyhow::anyhow!("无法打开搜索索引：{e}"))?;
+    Ok(app.with_search(index))
+}
+
 fn write_demo_accounts(dir: &Path, accounts: &[app::demo::DemoAccount]) -> Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
     let path = dir.join("demo-accounts.json");
@@ -139,7 +176,7 @@ async fn main() {
 async fn run(cli: Cli) -> Result<()> {
     match cli.cmd {
         Cmd::Serve { db, bind, demo, secure_cookies } => {
-            let app = open(&db).await?;
+            let app = open_with_search(&db).await?;
             if demo {
                 match app.seed_demo(Scale::City, 42).await {
                     Ok(report) => {
@@ -160,6 +197,18 @@ async fn run(cli: Cli) -> Result<()> {
                     Err(e) => bail!("生成示例数据失败：{e}"),
                 }
             }
+            app.sync_search().await.map_err(|e| anyhow::anyhow!("搜索索引同步失败：{e}"))?;
+            // Follow the change feed so that writes made through other instances are found too.
+            let follower = app.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+                loop {
+                    tick.tick().await;
+                    if let Err(e) = follower.sync_search().await {
+                        tracing::warn!("search sync: {e}");
+                    }
+                }
+            });
             let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("无法监听 {bind}"))?;
             let addr = listener.local_addr()?;
             eprintln!("强链已启动：http://{addr}/ （数据库：{}）", app.db.backend().name());
@@ -233,6 +282,83 @@ async fn run(cli: Cli) -> Result<()> {
                     if a.disabled { "停用" } else { "正常" }
                 );
             }
+            Ok(())
+        }
+        Cmd::Import { kind, file, dry_run, db } => {
+            let kind = app::import::ImportKind::parse(&kind)
+                .with_context(|| format!("未知导入类型“{kind}”，应为 enterprises、indicators 或 honours"))?;
+            let bytes = std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let app = open(&db).await?;
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} 行")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar.set_message("校验");
+            let opts = app::import::ImportOptions {
+                dry_run,
+                limits: Some(office::Limits { max_bytes: 1 << 30, max_uncompressed: 4 << 30, ..Default::default() }),
+                ..Default::default()
+            };
+            let report = app
+                .import(&app::account::Principal::console(), kind, &bytes, &name, &opts, &|n, total| {
+                    bar.set_length(total as u64);
+                    bar.set_position(n as u64);
+                })
+                .await
+                .map_err(|e| match e {
+                    app::AppError::Invalid(f) => {
+                        anyhow::anyhow!(f.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("；"))
+                    }
+                    e => anyhow::anyhow!("{e}"),
+                })?;
+            bar.finish_and_clear();
+            for w in &report.warnings {
+                eprintln!("提示：{w}");
+            }
+            if !report.errors.is_empty() {
+                for e in report.errors.iter().take(200) {
+                    eprintln!("第 {} 行 [{}] “{}”：{}", e.line, e.column, e.value, e.message);
+                }
+                if report.errors.len() > 200 {
+                    eprintln!("……共 {} 处错误", report.errors.len());
+                }
+                bail!("{} 行中有 {} 处错误，未导入任何数据", report.rows, report.errors.len());
+            }
+            let verb = if report.committed { "已导入" } else { "校验通过（--dry-run，未写入）" };
+            println!(
+                "{verb}：{} 行，新增 {}，更新 {}，未变 {}",
+                report.rows, report.created, report.updated, report.unchanged
+            );
+            Ok(())
+        }
+        Cmd::Export { kind, file, region, db } => {
+            if kind != "enterprises" {
+                bail!("未知导出类型“{kind}”，目前支持 enterprises");
+            }
+            let app = open(&db).await?;
+            let f = app::store::enterprise::Filter { region, ..Default::default() };
+            let rows = app
+                .enterprise_export(&app::account::Principal::console(), &f)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let bytes = match file.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+                Some("xlsx") => app::export::enterprises_xlsx(&rows).map_err(|e| anyhow::anyhow!("{e}"))?,
+                Some("csv") => app::export::enterprises_csv(&rows).map_err(|e| anyhow::anyhow!("{e}"))?,
+                _ => bail!("导出文件的扩展名应为 .xlsx 或 .csv"),
+            };
+            std::fs::write(&file, bytes).with_context(|| format!("无法写入 {}", file.display()))?;
+            println!("已导出 {} 家企业到 {}", rows.len(), file.display());
+            Ok(())
+        }
+        Cmd::Reindex { db } => {
+            let app = open_with_search(&db).await?;
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_message("重建搜索索引");
+            let n = app.reindex(&|n| bar.set_position(n as u64)).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            bar.finish_and_clear();
+            println!("搜索索引已重建：{n} 家企业");
             Ok(())
         }
         Cmd::Audit { cmd: AuditCmd::Verify { db } } => {

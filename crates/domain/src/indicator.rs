@@ -88,7 +88,8 @@ mod tests {
 
     #[test]
     fn derived() {
-        let s: BTreeMap<_, _> = [(Period::Year(2023), 100.0), (Period::Year(2024), 120.0), (Period::Year(2025), 90.0)].into();
+        let s: BTreeMap<_, _> =
+            [(Period::Year(2023), 100.0), (Period::Year(2024), 120.0), (Period::Year(2025), 90.0)].into();
         let g = yoy(&s);
         assert_eq!(g[&Period::Year(2023)], None);
         assert!((g[&Period::Year(2024)].unwrap() - 0.2).abs() < 1e-12);

@@ -404,3 +404,86 @@ pub async fn counts_by_region(db: &Db, scope: &EnterpriseScope) -> Result<Vec<Re
     q.push(" GROUP BY e.region_code, r.name, r.sort ORDER BY r.sort");
     q.fetch_all(db).await
 }
+
+/// What the search index needs of an enterprise.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct SearchRow {
+    pub id: i64,
+    pub uscc: String,
+    pub name: String,
+    pub description: String,
+    pub address: String,
+    pub region_code: String,
+    pub park_code: Option<String>,
+    pub archived: bool,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct IdText {
+    pub id: i64,
+    pub kind: String,
+    pub value: String,
+}
+
+/// Search rows of the given ids (archived ones included, so the index can drop them), with
+/// their chain codes, the chains' lead departments, former names and products.
+pub async fn search_rows(db: &Db, ids: &[i64]) -> Result<(Vec<SearchRow>, Vec<IdText>)> {
+    let mut rows = Vec::new();
+    let mut extra = Vec::new();
+    for chunk in ids.chunks(500) {
+        let mut q = Sql::new(
+            "SELECT id, uscc, name, description, address, region_code, park_code, archived FROM enterprise WHERE id IN ",
+        );
+        q.bind_list(chunk.iter().copied());
+        rows.extend(q.fetch_all::<SearchRow>(db).await?);
+        let mut q = Sql::new(
+            "SELECT ec.enterprise_id AS id, 'chain' AS kind, c.code AS value FROM enterprise_chain ec JOIN chain c ON c.id = ec.chain_id WHERE ec.enterprise_id IN ",
+        );
+        q.bind_list(chunk.iter().copied());
+        q.push(" UNION ALL SELECT ec.enterprise_id AS id, 'lead_department' AS kind, c.lead_department_code AS value FROM enterprise_chain ec JOIN chain c ON c.id = ec.chain_id WHERE ec.enterprise_id IN ");
+        q.bind_list(chunk.iter().copied());
+        q.push(" UNION ALL SELECT enterprise_id AS id, kind, value FROM enterprise_alias WHERE enterprise_id IN ");
+        q.bind_list(chunk.iter().copied());
+        extra.extend(q.fetch_all::<IdText>(db).await?);
+    }
+    Ok((rows, extra))
+}
+
+/// Ids of all enterprises after `after`, in order, at most `limit` (for a full reindex).
+pub async fn ids_after(db: &Db, after: i64, limit: i64) -> Result<Vec<i64>> {
+    #[derive(sqlx::FromRow)]
+    struct Id {
+        id: i64,
+    }
+    let mut q = Sql::new("SELECT id FROM enterprise WHERE archived = FALSE AND id > ");
+    q.bind(after).push(&format!(" ORDER BY id LIMIT {}", limit.clamp(1, 100_000)));
+    Ok(q.fetch_all::<Id>(db).await?.into_iter().map(|r| r.id).collect())
+}
+
+/// Enterprises by USCC, whatever the scope (an import decides insert or update with it,
+/// then checks the write scope with [`writable_ids`]).
+pub async fn by_usccs(db: &Db, usccs: &[String]) -> Result<Vec<EnterpriseRow>> {
+    let mut out = Vec::new();
+    for chunk in usccs.chunks(500) {
+        let mut q = Sql::new(SELECT);
+        q.push(" WHERE e.archived = FALSE AND e.uscc IN ").bind_list(chunk.iter());
+        out.extend(q.fetch_all::<EnterpriseRow>(db).await?);
+    }
+    Ok(out)
+}
+
+/// Which of `ids` the scope may write.
+pub async fn writable_ids(db: &Db, scope: &EnterpriseScope, ids: &[i64]) -> Result<std::collections::HashSet<i64>> {
+    #[derive(sqlx::FromRow)]
+    struct Id {
+        id: i64,
+    }
+    let mut out = std::collections::HashSet::new();
+    for chunk in ids.chunks(500) {
+        let mut q = Sql::new("SELECT e.id FROM enterprise e WHERE e.id IN ");
+        q.bind_list(chunk.iter().copied());
+        push_scope(&mut q, scope, Access::Write);
+        out.extend(q.fetch_all::<Id>(db).await?.into_iter().map(|r| r.id));
+    }
+    Ok(out)
+}

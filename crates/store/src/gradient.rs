@@ -111,8 +111,9 @@ pub struct HonourCount {
 
 /// Counts of honours by kind, year and region within the scope.
 pub async fn honour_counts(db: &Db, scope: &EnterpriseScope, f: &HonourFilter) -> Result<Vec<HonourCount>> {
-    let mut q = honour_where(scope, f)
-        .with_prefix(&format!("SELECT h.kind_code, k.name AS kind_name, h.year, r.name AS region_name, COUNT(*) AS n{HONOUR_FROM}"));
+    let mut q = honour_where(scope, f).with_prefix(&format!(
+        "SELECT h.kind_code, k.name AS kind_name, h.year, r.name AS region_name, COUNT(*) AS n{HONOUR_FROM}"
+    ));
     q.push(" GROUP BY h.kind_code, k.name, k.sort, h.year, r.name, r.sort ORDER BY h.year DESC, k.sort, r.sort");
     q.fetch_all(db).await
 }
@@ -130,6 +131,7 @@ pub struct GradientRow {
     pub updated_at: DateTime<Utc>,
 }
 
+#[allow(clippy::too_many_arguments)]
 pub async fn set_gradient(
     tx: &mut Tx,
     enterprise_id: i64,
@@ -168,7 +170,12 @@ pub struct GradientCount {
 }
 
 /// Targets and achievements per year and gradient within the scope, optionally of a region or chain.
-pub async fn gradient_counts(db: &Db, scope: &EnterpriseScope, region: Option<&str>, chain: Option<&str>) -> Result<Vec<GradientCount>> {
+pub async fn gradient_counts(
+    db: &Db,
+    scope: &EnterpriseScope,
+    region: Option<&str>,
+    chain: Option<&str>,
+) -> Result<Vec<GradientCount>> {
     let f = HonourFilter { region: region.map(String::from), chain: chain.map(String::from), ..Default::default() };
     let mut q = honour_where(scope, &f).with_prefix(
         "SELECT g.year, g.gradient, SUM(CASE WHEN g.targeted THEN 1 ELSE 0 END) AS targeted, \

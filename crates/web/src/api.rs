@@ -20,7 +20,7 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Qianglian 强链 API", description = "重点产业链工作平台 JSON API。令牌由 POST /api/v1/auth/token 取得，之后以 Authorization: Bearer 携带。"),
-    paths(token, logout, me, list_enterprises, create_enterprise, get_enterprise, update_enterprise, delete_enterprise, enterprise_history, regions, industries, chains, audit_verify),
+    paths(token, logout, me, search, list_enterprises, create_enterprise, get_enterprise, update_enterprise, delete_enterprise, enterprise_history, regions, industries, chains, audit_verify),
     components(schemas(ErrorBody, crate::error::FieldErrorDoc)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -51,6 +51,7 @@ pub fn routes() -> Router<AppState> {
         .route("/industries", get(industries))
         .route("/chains", get(chains))
         .route("/audit/verify", get(audit_verify))
+        .route("/search", get(search))
 }
 
 async fn openapi() -> Response {
@@ -61,6 +62,9 @@ type ApiResult<T> = Result<T, ApiError>;
 
 fn bad_json(e: JsonRejection) -> ApiError {
     let status = e.status();
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError(AppError::TooLarge("提交的内容过大".into()));
+    }
     let msg = if status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
         "请求内容类型应为 application/json".to_string()
     } else {
@@ -388,4 +392,57 @@ impl ApiDoc {
     pub fn openapi_json() -> utoipa::openapi::OpenApi {
         <ApiDoc as OpenApi>::openapi()
     }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct SearchQuery {
+    /// Words, a product, a USCC or its prefix.
+    pub q: Option<String>,
+    pub limit: Option<usize>,
+    pub offset: Option<usize>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchHit {
+    /// "enterprise".
+    pub kind: String,
+    pub id: i64,
+    pub title: String,
+    pub uscc: String,
+    pub region: String,
+    /// HTML with the matched words in <em>; everything else escaped.
+    pub highlight: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchOut {
+    pub items: Vec<SearchHit>,
+    pub total: usize,
+}
+
+/// Chinese full-text search over names, former names, products, business scope and
+/// addresses, limited to what the caller may read.
+#[utoipa::path(get, path = "/api/v1/search", params(SearchQuery), responses((status = 200, body = SearchOut), (status = 401, body = ErrorBody)))]
+async fn search(
+    State(s): State<AppState>,
+    u: ApiUser,
+    q: Result<Query<SearchQuery>, QueryRejection>,
+) -> ApiResult<Json<SearchOut>> {
+    let Query(q) = q.map_err(|e| ApiError(AppError::invalid("query", format!("查询参数有误：{}", e.body_text()))))?;
+    let r = s.app.search(&u.p, q.q.as_deref().unwrap_or(""), q.limit.unwrap_or(20), q.offset.unwrap_or(0)).await?;
+    Ok(Json(SearchOut {
+        total: r.total,
+        items: r
+            .items
+            .into_iter()
+            .map(|h| SearchHit {
+                kind: h.kind,
+                id: h.id,
+                title: h.title,
+                uscc: h.uscc,
+                region: h.region,
+                highlight: h.highlight,
+            })
+            .collect(),
+    }))
 }

@@ -38,6 +38,7 @@ pub fn status_of(e: &AppError) -> (StatusCode, &'static str) {
         AppError::Stale { .. } => (StatusCode::CONFLICT, "stale"),
         AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
         AppError::Locked { .. } => (StatusCode::TOO_MANY_REQUESTS, "locked"),
+        AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
         AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     }
 }

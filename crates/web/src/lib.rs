@@ -34,6 +34,8 @@ pub struct AppState {
 }
 
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+/// Uploads (imports) may be larger; the office crate checks the file itself before parsing.
+pub const UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
 
 /// The whole HTTP surface.
 pub fn router(app: App, cfg: WebConfig) -> Router {
@@ -46,7 +48,7 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
         .merge(assets::routes())
         .with_state(state)
         .layer(DefaultBodyLimit::max(limit))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(limit.max(UPLOAD_LIMIT)))
         .layer(axum::middleware::from_fn(error::rewrite_bare_errors))
         .layer(axum::middleware::from_fn(server_timing))
         .layer(SetResponseHeaderLayer::overriding(

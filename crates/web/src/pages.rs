@@ -37,6 +37,12 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/accounts/{id}/{action}", post(account_action))
         .route("/admin/policy", get(policy_page).post(policy_submit))
         .route("/audit", get(audit_page))
+        .route("/search", get(search_page))
+        .route("/enterprises/export.xlsx", get(enterprise_export_xlsx))
+        .route(
+            "/import",
+            get(import_page).post(import_submit).layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
+        )
 }
 
 // ---- layout ----
@@ -51,6 +57,7 @@ pub struct Nav {
     pub accounts: bool,
     pub policy: bool,
     pub audit: bool,
+    pub import: bool,
 }
 
 impl Nav {
@@ -73,6 +80,7 @@ impl Nav {
             accounts: p.has(Role::Sysadmin) || p.has(Role::Secadmin),
             policy: p.has(Role::Secadmin),
             audit: p.has(Role::Auditor),
+            import: p.enterprise_scope.writes_anything(),
         }
     }
 }
@@ -338,6 +346,7 @@ struct EnterpriseTableTpl {
     links: Vec<PageLink>,
     sort_urls: Vec<(String, String, String)>,
     export_url: String,
+    export_xlsx_url: String,
 }
 
 /// One `<option>` of a select.
@@ -402,6 +411,7 @@ fn table(q: &ListQuery, rows: Vec<app::store::enterprise::EnterpriseRow>, total:
         links,
         sort_urls,
         export_url: format!("/enterprises/export.csv?{}", q.url(None, None)),
+        export_xlsx_url: format!("/enterprises/export.xlsx?{}", q.url(None, None)),
     }
 }
 
@@ -511,14 +521,23 @@ async fn enterprise_detail(State(s): State<AppState>, u: WebUser, id: Result<Pat
         updated_by: r.updated_by_name.clone().unwrap_or_else(|| "系统".into()),
         chart_json: chart_json(&ind),
         indicators: ind,
-        honours: s.app.honours(&u.p, &app::store::gradient::HonourFilter { enterprise_id: Some(id), ..Default::default() }).await?,
+        honours: s
+            .app
+            .honours(&u.p, &app::store::gradient::HonourFilter { enterprise_id: Some(id), ..Default::default() })
+            .await?,
         gradients: s
             .app
             .gradients_of(&u.p, id)
             .await?
             .into_iter()
             .map(|g| {
-                (g.year.to_string(), app::ledger::label_of(&app::ledger::GRADIENTS, &g.gradient).to_string(), g.targeted, g.achieved, g.note)
+                (
+                    g.year.to_string(),
+                    app::ledger::label_of(&app::ledger::GRADIENTS, &g.gradient).to_string(),
+                    g.targeted,
+                    g.achieved,
+                    g.note,
+                )
             })
             .collect(),
         e: crate::view::EnterpriseOut::from(&r),
@@ -781,8 +800,10 @@ fn chart_json(v: &app::ledger::IndicatorView) -> String {
         .iter()
         .filter_map(|c| pick(c))
         .map(|s| {
-            let data: Vec<Option<f64>> =
-                years.iter().map(|y| s.points.iter().find(|p| &p.period == y).map(|p| (p.value * 100.0).round() / 100.0)).collect();
+            let data: Vec<Option<f64>> = years
+                .iter()
+                .map(|y| s.points.iter().find(|p| &p.period == y).map(|p| (p.value * 100.0).round() / 100.0))
+                .collect();
             serde_json::json!({"name": format!("{}（{}）", s.name, s.unit), "data": data})
         })
         .collect();
@@ -1107,5 +1128,172 @@ impl EnterprisesTpl {
 impl EnterpriseTableTpl {
     fn table_ref(&self) -> &EnterpriseTableTpl {
         self
+    }
+}
+
+// ---- search ----
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SearchParams {
+    q: String,
+    page: String,
+}
+
+pub struct HitView {
+    pub id: i64,
+    pub title: String,
+    pub uscc: String,
+    pub region: String,
+    pub highlight: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "search.html")]
+struct SearchTpl {
+    nav: Nav,
+    q: String,
+    total: usize,
+    hits: Vec<HitView>,
+    page: usize,
+    next_url: Option<String>,
+    prev_url: Option<String>,
+}
+
+async fn search_page(State(s): State<AppState>, u: WebUser, Query(sp): Query<SearchParams>) -> PageResult {
+    let page = sp.page.parse::<usize>().unwrap_or(1).clamp(1, 500);
+    let q = sp.q.replace('\0', "");
+    let r = s.app.search(&u.p, &q, 20, (page - 1) * 20).await?;
+    let url = |p: usize| format!("/search?q={}&page={p}", crate::view::urlencode(&q));
+    Ok(SearchTpl {
+        nav: Nav::of(&u.p, "enterprises"),
+        total: r.total,
+        next_url: (page * 20 < r.total).then(|| url(page + 1)),
+        prev_url: (page > 1).then(|| url(page - 1)),
+        hits: r
+            .items
+            .into_iter()
+            .map(|h| HitView { id: h.id, title: h.title, uscc: h.uscc, region: h.region, highlight: h.highlight })
+            .collect(),
+        q,
+        page,
+    }
+    .into_response())
+}
+
+async fn enterprise_export_xlsx(State(s): State<AppState>, u: WebUser, Query(q): Query<ListQuery>) -> PageResult {
+    let rows = s.app.enterprise_export(&u.p, &q.filter()).await?;
+    let bytes = app::export::enterprises_xlsx(&rows)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (header::CONTENT_DISPOSITION, office_disposition("企业库导出.xlsx")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+fn office_disposition(name: &str) -> String {
+    format!("attachment; filename=\"export.xlsx\"; filename*=UTF-8''{}", crate::view::urlencode(name))
+}
+
+// ---- import ----
+
+#[derive(Template, WebTemplate)]
+#[template(path = "import.html")]
+struct ImportTpl {
+    nav: Nav,
+    kinds: Vec<Opt>,
+    report: Option<app::import::ImportReport>,
+    file_error: Option<String>,
+    fields: Vec<(String, String, bool, String)>,
+}
+
+fn import_kinds(current: &str) -> Vec<Opt> {
+    [app::import::ImportKind::Enterprises, app::import::ImportKind::Indicators, app::import::ImportKind::Honours]
+        .into_iter()
+        .map(|k| Opt { value: k.code().into(), label: k.label().into(), selected: k.code() == current })
+        .collect()
+}
+
+fn field_help(kind: app::import::ImportKind) -> Vec<(String, String, bool, String)> {
+    kind.fields().iter().map(|f| (f.key.to_string(), f.label.to_string(), f.required, f.aliases.join("、"))).collect()
+}
+
+async fn import_page(u: WebUser) -> PageResult {
+    if !u.p.enterprise_scope.writes_anything() {
+        return Err(AppError::Forbidden("您的角色无权导入企业数据".into()).into());
+    }
+    Ok(ImportTpl {
+        nav: Nav::of(&u.p, "import"),
+        kinds: import_kinds("enterprises"),
+        report: None,
+        file_error: None,
+        fields: field_help(app::import::ImportKind::Enterprises),
+    }
+    .into_response())
+}
+
+async fn import_submit(State(s): State<AppState>, u: WebUser, mut mp: axum::extract::Multipart) -> PageResult {
+    let mut fields: HashMap<String, String> = HashMap::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        let next = mp
+            .next_field()
+            .await
+            .map_err(|e| PageError(AppError::invalid("file", format!("上传内容有误：{}", e.body_text()))))?;
+        let Some(f) = next else { break };
+        let name = f.name().unwrap_or("").to_string();
+        if name == "file" {
+            let fname = f.file_name().unwrap_or("upload").to_string();
+            let bytes = f
+                .bytes()
+                .await
+                .map_err(|e| PageError(AppError::TooLarge(format!("文件读取失败：{}", e.body_text()))))?;
+            file = Some((fname, bytes.to_vec()));
+        } else {
+            let v = f.text().await.unwrap_or_default();
+            fields.insert(name, v);
+        }
+    }
+    check_csrf(&u.p, &fields)?;
+    let kind_code = fields.get("kind").cloned().unwrap_or_default();
+    let kind = app::import::ImportKind::parse(&kind_code)
+        .ok_or_else(|| PageError(AppError::invalid("kind", "请选择导入类型")))?;
+    let mode = fields.get("mode").cloned().unwrap_or_default();
+    let render = |report: Option<app::import::ImportReport>, file_error: Option<String>, status: StatusCode| {
+        let t = ImportTpl {
+            nav: Nav::of(&u.p, "import"),
+            kinds: import_kinds(kind.code()),
+            report,
+            file_error,
+            fields: field_help(kind),
+        };
+        Ok((status, t).into_response())
+    };
+    let Some((fname, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return render(None, Some("请选择要导入的文件".into()), StatusCode::BAD_REQUEST);
+    };
+    let opts = app::import::ImportOptions { dry_run: mode != "commit", ..Default::default() };
+    match s.app.import(&u.p, kind, &bytes, &fname, &opts, &|_, _| {}).await {
+        Ok(report) if mode == "report" && !report.errors.is_empty() => Ok((
+            [
+                (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+                (header::CONTENT_DISPOSITION, office_disposition("导入错误报告.xlsx")),
+            ],
+            app::import::error_report_xlsx(&report.errors),
+        )
+            .into_response()),
+        Ok(report) => {
+            let status = if report.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+            render(Some(report), None, status)
+        }
+        Err(AppError::Invalid(f)) => render(
+            None,
+            Some(f.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("；")),
+            StatusCode::BAD_REQUEST,
+        ),
+        Err(e) => Err(e.into()),
     }
 }

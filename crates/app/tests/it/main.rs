@@ -7,4 +7,5 @@ mod audit;
 mod demo;
 mod enterprises;
 mod harness;
+mod import;
 mod schema;

@@ -173,3 +173,27 @@ async fn scope_and_session_rules_hold_over_http() {
     assert_eq!(c.get(&url).bearer_auth(&t).send().await.unwrap().status(), 401);
     let _ = PW;
 }
+
+#[tokio::test]
+async fn search_api_is_scope_filtered() {
+    let e = env().await;
+    let office = token(&e, "office1").await;
+    let region = token(&e, "region1").await;
+    let c = client();
+    let url = format!("{}/api/v1/enterprises", e.base);
+    let mut a = enterprise_json(&uscc(41), "511722");
+    a["name"] = json!("宣汉碳酸锂有限公司");
+    let mut b = enterprise_json(&uscc(42), "511723");
+    b["name"] = json!("开江碳酸锂有限公司");
+    for body in [a, b] {
+        assert_eq!(c.post(&url).bearer_auth(&office).json(&body).send().await.unwrap().status(), 201);
+    }
+    let q = format!("{}/api/v1/search?q=碳酸锂", e.base);
+    let all: Value = c.get(&q).bearer_auth(&office).send().await.unwrap().json().await.unwrap();
+    assert_eq!(all["total"], 2);
+    let mine: Value = c.get(&q).bearer_auth(&region).send().await.unwrap().json().await.unwrap();
+    assert_eq!(mine["total"], 1);
+    assert_eq!(mine["items"][0]["title"], "宣汉碳酸锂有限公司");
+    assert_eq!(mine["items"][0]["kind"], "enterprise");
+    assert!(mine["items"][0]["highlight"].as_str().unwrap().contains("<em>"));
+}

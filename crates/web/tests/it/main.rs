@@ -25,7 +25,10 @@ pub async fn env() -> Env {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(FixedClock::new(chrono::Utc.with_ymd_and_hms(2026, 11, 2, 1, 0, 0).unwrap()));
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let app = App::open(&url, clock.clone(), &Default::default()).await.unwrap();
+    let app = App::open(&url, clock.clone(), &Default::default())
+        .await
+        .unwrap()
+        .with_search(search::SearchIndex::in_memory().unwrap());
     for (u, g) in [
         ("office1", "office"),
         ("region1", "region:511722"),

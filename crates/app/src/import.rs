@@ -1,0 +1,706 @@
+//! Bulk import of enterprises, indicator values and honours from xlsx or csv: every row
+//! validated first, a report by row and column, then all rows in one transaction or none.
+
+use crate::account::Principal;
+use crate::enterprise::{EnterpriseInput, validate_with};
+use crate::{App, AppError, Result, audit_entry};
+use office::{FieldSpec, HeaderMap, Limits, Table};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use store::enterprise::EnterpriseData;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportKind {
+    Enterprises,
+    Indicators,
+    Honours,
+}
+
+impl ImportKind {
+    pub fn parse(s: &str) -> Option<ImportKind> {
+        match s {
+            "enterprises" => Some(ImportKind::Enterprises),
+            "indicators" => Some(ImportKind::Indicators),
+            "honours" => Some(ImportKind::Honours),
+            _ => None,
+        }
+    }
+    pub fn code(self) -> &'static str {
+        match self {
+            ImportKind::Enterprises => "enterprises",
+            ImportKind::Indicators => "indicators",
+            ImportKind::Honours => "honours",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            ImportKind::Enterprises => "企业名录",
+            ImportKind::Indicators => "指标数据",
+            ImportKind::Honours => "荣誉认定",
+        }
+    }
+    pub fn fields(self) -> &'static [FieldSpec] {
+        match self {
+            ImportKind::Enterprises => office::ENTERPRISE_FIELDS,
+            ImportKind::Indicators => office::INDICATOR_VALUE_FIELDS,
+            ImportKind::Honours => office::HONOUR_FIELDS,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ImportOptions {
+    pub dry_run: bool,
+    /// Header text → field key, from the mapping step.
+    pub overrides: HashMap<String, String>,
+    pub limits: Option<Limits>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct RowProblem {
+    pub line: usize,
+    pub column: String,
+    pub value: String,
+    pub message: String,
+}
+
+/// One row's effect, shown before commit.
+#[derive(Clone, Debug, Serialize)]
+pub struct RowChange {
+    pub line: usize,
+    pub key: String,
+    pub name: String,
+    /// 新增 or 更新.
+    pub action: String,
+    /// (field label, old, new)
+    pub fields: Vec<(String, String, String)>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ImportReport {
+    pub kind: ImportKind,
+    pub file: String,
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub errors: Vec<RowProblem>,
+    pub warnings: Vec<String>,
+    /// The first few hundred changes.
+    pub changes: Vec<RowChange>,
+    pub committed: bool,
+}
+
+const PREVIEW: usize = 300;
+
+fn cell<'a>(map: &HeaderMap, cells: &'a [String], key: &str) -> &'a str {
+    map.get(cells, key).unwrap_or("")
+}
+
+fn file_error(e: impl std::fmt::Display) -> AppError {
+    AppError::invalid("file", e)
+}
+
+impl App {
+    /// Reads, validates and (unless `dry_run` or any row is invalid) writes one file.
+    /// A report with errors has written nothing.
+    pub async fn import(
+        &self,
+        p: &Principal,
+        kind: ImportKind,
+        bytes: &[u8],
+        file_name: &str,
+        opts: &ImportOptions,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<ImportReport> {
+        p.ensure_active()?;
+        if !p.enterprise_scope.writes_anything() {
+            return Err(AppError::Forbidden("您的角色无权导入企业数据".into()));
+        }
+        let limits = opts.limits.clone().unwrap_or_default();
+        let table = office::read_table(bytes, file_name, &limits).map_err(file_error)?;
+        let map = office::map_headers(&table.headers, kind.fields(), &opts.overrides).map_err(file_error)?;
+        let mut report = ImportReport {
+            kind,
+            file: file_name.to_string(),
+            rows: table.rows.len(),
+            created: 0,
+            updated: 0,
+            unchanged: 0,
+            errors: vec![],
+            warnings: map.warnings(),
+            changes: vec![],
+            committed: false,
+        };
+        if table.rows.is_empty() {
+            return Err(file_error("文件中没有数据行"));
+        }
+        match kind {
+            ImportKind::Enterprises => self.import_enterprises(p, &table, &map, opts, &mut report, progress).await?,
+            ImportKind::Indicators => self.import_indicators(p, &table, &map, opts, &mut report, progress).await?,
+            ImportKind::Honours => self.import_honours(p, &table, &map, opts, &mut report, progress).await?,
+        }
+        Ok(report)
+    }
+
+    /// USCC → (id, writable) for the enterprises of a file.
+    async fn known(
+        &self,
+        p: &Principal,
+        usccs: &[String],
+    ) -> Result<HashMap<String, (store::enterprise::EnterpriseRow, bool)>> {
+        let rows = store::enterprise::by_usccs(&self.db, usccs).await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let w = store::enterprise::writable_ids(&self.db, &p.enterprise_scope, &ids).await?;
+        Ok(rows.into_iter().map(|r| (r.uscc.clone(), (r.clone(), w.contains(&r.id)))).collect())
+    }
+
+    async fn import_enterprises(
+        &self,
+        p: &Principal,
+        table: &Table,
+        map: &HeaderMap,
+        opts: &ImportOptions,
+        report: &mut ImportReport,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<()> {
+        let refs = self.refs().await?;
+        let regions = store::reference::regions(&self.db).await?;
+        // Counties and parks by code, by name and by name without its suffix (通川区 → 通川).
+        let mut by_name: HashMap<String, (String, String)> = HashMap::new();
+        for r in &regions {
+            for k in [r.code.clone(), r.name.clone(), r.name.trim_end_matches(['区', '县', '市']).to_string()] {
+                by_name.entry(k).or_insert((r.code.clone(), r.kind.clone()));
+            }
+        }
+        let usccs: Vec<String> = table
+            .rows
+            .iter()
+            .filter_map(|r| domain::uscc::Uscc::parse(cell(map, &r.cells, "uscc")).ok())
+            .map(|u| u.as_str().to_string())
+            .collect();
+        let known = self.known(p, &usccs).await?;
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut inserts: Vec<(usize, EnterpriseData)> = Vec::new();
+        let mut updates: Vec<(usize, store::enterprise::EnterpriseRow, EnterpriseData)> = Vec::new();
+        let labels: HashMap<&str, &str> = office::ENTERPRISE_FIELDS.iter().map(|f| (f.key, f.label)).collect();
+        let col = |key: &str| -> String {
+            match key {
+                "region_code" => "所属区县".into(),
+                "park_code" => "所在园区".into(),
+                "contact_name" => "联系人".into(),
+                k => labels.get(k).copied().unwrap_or(k).to_string(),
+            }
+        };
+        for (n, row) in table.rows.iter().enumerate() {
+            if n % 1000 == 0 {
+                progress(n, table.rows.len());
+            }
+            let c = |k: &str| cell(map, &row.cells, k).to_string();
+            let mut problems: Vec<RowProblem> = Vec::new();
+            let region_text = c("region");
+            let region_code = match by_name.get(region_text.trim()) {
+                Some((code, kind)) if kind == "county" => code.clone(),
+                Some((code, kind)) if kind == "park" => {
+                    // A park named as the region: the park's county is unknown here.
+                    problems.push(RowProblem {
+                        line: row.line,
+                        column: col("region_code"),
+                        value: region_text.clone(),
+                        message: format!("“{region_text}”（{code}）是园区，请在“所属区县”填写县级区划，园区填在“所在园区”列；类型 {kind}"),
+                    });
+                    String::new()
+                }
+                _ => region_text.clone(),
+            };
+            let park_text = c("park");
+            let park_code = match by_name.get(park_text.trim()) {
+                Some((code, _)) => code.clone(),
+                None => park_text.clone(),
+            };
+            let founded = c("founded_on");
+            let founded_on = if founded.trim().is_empty() {
+                String::new()
+            } else {
+                match office::dates::parse_date(&founded) {
+                    Ok(d) => d.to_string(),
+                    Err(m) => {
+                        problems.push(RowProblem {
+                            line: row.line,
+                            column: col("founded_on"),
+                            value: founded.clone(),
+                            message: m,
+                        });
+                        String::new()
+                    }
+                }
+            };
+            // A column the file does not have leaves an existing enterprise's value as it is.
+            let prior = domain::uscc::Uscc::parse(&c("uscc"))
+                .ok()
+                .and_then(|u| known.get(u.as_str()))
+                .map(|(r, _)| EnterpriseInput::from_row(r))
+                .unwrap_or_default();
+            let has = |k: &str| map.index(k).is_some();
+            let pick = |k: &str, v: String, old: &str| if has(k) { v } else { old.to_string() };
+            let input = EnterpriseInput {
+                uscc: c("uscc"),
+                name: pick("name", c("name"), &prior.name),
+                region_code: pick("region", region_code, &prior.region_code),
+                park_code: pick("park", park_code, &prior.park_code),
+                industry_code: pick("industry_code", c("industry_code"), &prior.industry_code),
+                employees: pick("employees", c("employees").replace([',', '，'], ""), &prior.employees),
+                revenue_wan: pick("revenue_wan", c("revenue_wan"), &prior.revenue_wan),
+                assets_wan: pick("assets_wan", c("assets_wan"), &prior.assets_wan),
+                founded_on: pick("founded_on", founded_on, &prior.founded_on),
+                address: pick("address", c("address"), &prior.address),
+                contact_name: pick("contact_person", c("contact_person"), &prior.contact_name),
+                contact_phone: pick("contact_phone", c("contact_phone"), &prior.contact_phone),
+                description: pick("description", c("description"), &prior.description),
+            };
+            let data = match validate_with(&refs, &input, false) {
+                Ok(d) => Some(d),
+                Err(AppError::Invalid(fs)) => {
+                    for f in fs {
+                        let value = match f.field.as_str() {
+                            "uscc" => input.uscc.clone(),
+                            "name" => input.name.clone(),
+                            "region_code" => region_text.clone(),
+                            "park_code" => park_text.clone(),
+                            "industry_code" => input.industry_code.clone(),
+                            "employees" => input.employees.clone(),
+                            "revenue_wan" => input.revenue_wan.clone(),
+                            "assets_wan" => input.assets_wan.clone(),
+                            "founded_on" => founded.clone(),
+                            _ => String::new(),
+                        };
+                        problems.push(RowProblem { line: row.line, column: col(&f.field), value, message: f.message });
+                    }
+                    None
+                }
+                Err(e) => return Err(e),
+            };
+            if let Some(d) = data.filter(|_| problems.is_empty()) {
+                if let Some(first) = seen.insert(d.uscc.clone(), row.line) {
+                    problems.push(RowProblem {
+                        line: row.line,
+                        column: col("uscc"),
+                        value: d.uscc.clone(),
+                        message: format!("与第 {first} 行的统一社会信用代码重复"),
+                    });
+                } else if let Some((old, writable)) = known.get(&d.uscc) {
+                    let moved = old.region_code != d.region_code || old.park_code != d.park_code;
+                    let s = &p.enterprise_scope;
+                    if !writable {
+                        problems.push(RowProblem {
+                            line: row.line,
+                            column: col("uscc"),
+                            value: d.uscc.clone(),
+                            message: "该企业已在库中，但不在您的管辖范围内，不能修改".into(),
+                        });
+                    } else if moved && !s.write_all && !s.regions.is_empty() && !self.may_create_in_pub(s, &d) {
+                        problems.push(RowProblem {
+                            line: row.line,
+                            column: col("region_code"),
+                            value: region_text.clone(),
+                            message: "不能把企业移出本辖区".into(),
+                        });
+                    } else {
+                        let mut d = d;
+                        d.is_demo = old.is_demo;
+                        updates.push((row.line, old.clone(), d));
+                    }
+                } else if !self.may_create_in_pub(&p.enterprise_scope, &d) {
+                    problems.push(RowProblem {
+                        line: row.line,
+                        column: col("region_code"),
+                        value: region_text.clone(),
+                        message: "只能新增本辖区内的企业".into(),
+                    });
+                } else {
+                    inserts.push((row.line, d));
+                }
+            }
+            report.errors.extend(problems);
+        }
+        progress(table.rows.len(), table.rows.len());
+        // Preview: what would change.
+        let mut changed = Vec::new();
+        for (line, old, new) in &updates {
+            let before = serde_json::to_value(old.data()).unwrap_or_default();
+            let after = serde_json::to_value(new).unwrap_or_default();
+            let diffs: Vec<(String, String, String)> = after
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(k, v)| before.get(k.as_str()) != Some(v) && k.as_str() != "is_demo")
+                .map(|(k, v)| {
+                    let show = |x: Option<&serde_json::Value>| match x {
+                        Some(serde_json::Value::String(s)) => s.clone(),
+                        Some(serde_json::Value::Null) | None => String::new(),
+                        Some(x) => x.to_string(),
+                    };
+                    (col(k), show(before.get(k.as_str())), show(Some(v)))
+                })
+                .collect();
+            if diffs.is_empty() {
+                report.unchanged += 1;
+            } else {
+                if report.changes.len() < PREVIEW {
+                    report.changes.push(RowChange {
+                        line: *line,
+                        key: new.uscc.clone(),
+                        name: new.name.clone(),
+                        action: "更新".into(),
+                        fields: diffs,
+                    });
+                }
+                changed.push((old.clone(), new.clone(), before, after));
+            }
+        }
+        for (line, d) in inserts.iter().take(PREVIEW.saturating_sub(report.changes.len())) {
+            report.changes.push(RowChange {
+                line: *line,
+                key: d.uscc.clone(),
+                name: d.name.clone(),
+                action: "新增".into(),
+                fields: vec![],
+            });
+        }
+        report.created = inserts.len();
+        report.updated = changed.len();
+        if !report.errors.is_empty() || opts.dry_run {
+            return Ok(());
+        }
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let source = format!("导入：{}", report.file);
+        let mut ids = Vec::with_capacity(inserts.len() + changed.len());
+        for (_, d) in &inserts {
+            ids.push(store::enterprise::insert(&mut tx, d, now, p.by()).await?);
+        }
+        for (old, new, before, after) in &changed {
+            store::enterprise::update(&mut tx, &p.enterprise_scope, old.id, old.version, new, now, p.by())
+                .await
+                .map_err(|e| match e {
+                    store::StoreError::Stale => {
+                        AppError::Conflict(format!("企业“{}”在导入期间被他人修改，请重新导入", old.name))
+                    }
+                    e => e.into(),
+                })?;
+            store::history::record(
+                &mut tx,
+                "enterprise",
+                old.id,
+                Some(before),
+                after,
+                &["is_demo"],
+                &source,
+                now,
+                p.by(),
+            )
+            .await?;
+            ids.push(old.id);
+        }
+        let after = serde_json::json!({"file": report.file, "rows": report.rows, "created": report.created, "updated": report.updated,
+            "unchanged": report.unchanged, "first_id": ids.iter().min(), "last_id": ids.iter().max()});
+        store::audit::append(
+            &mut tx,
+            now,
+            &audit_entry(&p.actor(), "import.enterprises", "import", &report.file, None, Some(after)),
+        )
+        .await?;
+        store::feed::append(&mut tx, "enterprise", &ids, "upsert", now).await?;
+        tx.commit().await?;
+        report.committed = true;
+        Ok(())
+    }
+
+    async fn import_indicators(
+        &self,
+        p: &Principal,
+        table: &Table,
+        map: &HeaderMap,
+        opts: &ImportOptions,
+        report: &mut ImportReport,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<()> {
+        let cat = self.indicator_catalogue().await?;
+        let usccs: Vec<String> = table
+            .rows
+            .iter()
+            .filter_map(|r| domain::uscc::Uscc::parse(cell(map, &r.cells, "uscc")).ok())
+            .map(|u| u.as_str().to_string())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let known = self.known(p, &usccs).await?;
+        let mut seen: HashMap<(i64, String, String), usize> = HashMap::new();
+        let mut values = Vec::new();
+        for (n, row) in table.rows.iter().enumerate() {
+            if n % 5000 == 0 {
+                progress(n, table.rows.len());
+            }
+            let c = |k: &str| cell(map, &row.cells, k).trim().to_string();
+            let err = |column: &str, value: String, message: String| RowProblem {
+                line: row.line,
+                column: column.into(),
+                value,
+                message,
+            };
+            let mut problems = Vec::new();
+            let enterprise = match domain::uscc::Uscc::parse(&c("uscc")) {
+                Err(e) => {
+                    problems.push(err("统一社会信用代码", c("uscc"), e.to_string()));
+                    None
+                }
+                Ok(u) => match known.get(u.as_str()) {
+                    Some((r, true)) => Some(r.id),
+                    Some((_, false)) => {
+                        problems.push(err("统一社会信用代码", c("uscc"), "该企业不在您的管辖范围内".into()));
+                        None
+                    }
+                    None => {
+                        problems.push(err(
+                            "统一社会信用代码",
+                            c("uscc"),
+                            "企业库中没有该企业，请先导入企业名录".into(),
+                        ));
+                        None
+                    }
+                },
+            };
+            let ind_text = c("indicator");
+            let def = cat.iter().find(|d| d.code == ind_text || d.name == ind_text);
+            if def.is_none() {
+                problems.push(err("指标", ind_text.clone(), format!("未知指标“{ind_text}”，可用指标见指标目录")));
+            }
+            let period = {
+                let y = c("year");
+                let m = c("period");
+                let text = if m.is_empty() {
+                    y.clone()
+                } else if m.contains('年') || m.len() > 2 {
+                    m.clone()
+                } else {
+                    format!("{y}年{m}月")
+                };
+                match office::dates::parse_period(&text) {
+                    Ok(per) => Some(per),
+                    Err(msg) => {
+                        problems.push(err("年份", text, msg));
+                        None
+                    }
+                }
+            };
+            let value = match office::numbers::parse_number(&c("value")) {
+                Ok(v) if v.is_finite() => Some(v),
+                Ok(_) => None,
+                Err(m) => {
+                    problems.push(err("数值", c("value"), m));
+                    None
+                }
+            };
+            if let Some(d) = def {
+                let unit = c("unit");
+                if !unit.is_empty() && unit != d.unit {
+                    problems.push(err("单位", unit, format!("“{}”的单位应为 {}", d.name, d.unit)));
+                }
+                if let Some(per) = period
+                    && d.period_kind == "year"
+                    && per.month.is_some()
+                {
+                    problems.push(err("月份", c("period"), format!("“{}”按年报送，不填月份", d.name)));
+                }
+            }
+            if let (Some(eid), Some(d), Some(per), Some(v), true) =
+                (enterprise, def, period, value, problems.is_empty())
+            {
+                let code = match per.month {
+                    Some(m) => format!("{}-{m:02}", per.year),
+                    None => per.year.to_string(),
+                };
+                if let Some(first) = seen.insert((eid, d.code.clone(), code.clone()), row.line) {
+                    problems.push(err(
+                        "指标",
+                        ind_text.clone(),
+                        format!("与第 {first} 行重复（同一企业、指标、期别）"),
+                    ));
+                } else {
+                    let src = c("source");
+                    values.push(store::indicator::NewValue {
+                        enterprise_id: eid,
+                        indicator_code: d.code.clone(),
+                        period: code,
+                        value: v,
+                        source: if src.is_empty() { format!("导入：{}", report.file) } else { src },
+                        reported_on: Some(self.now().date_naive()),
+                    });
+                }
+            }
+            report.errors.extend(problems);
+        }
+        progress(table.rows.len(), table.rows.len());
+        report.created = values.len();
+        if !report.errors.is_empty() || opts.dry_run {
+            return Ok(());
+        }
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        store::indicator::upsert(&mut tx, &values, now, p.by()).await?;
+        let after = serde_json::json!({"file": report.file, "rows": report.rows, "values": values.len()});
+        store::audit::append(
+            &mut tx,
+            now,
+            &audit_entry(&p.actor(), "import.indicators", "import", &report.file, None, Some(after)),
+        )
+        .await?;
+        tx.commit().await?;
+        report.committed = true;
+        Ok(())
+    }
+
+    async fn import_honours(
+        &self,
+        p: &Principal,
+        table: &Table,
+        map: &HeaderMap,
+        opts: &ImportOptions,
+        report: &mut ImportReport,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<()> {
+        let kinds = self.honour_kinds().await?;
+        let usccs: Vec<String> = table
+            .rows
+            .iter()
+            .filter_map(|r| domain::uscc::Uscc::parse(cell(map, &r.cells, "uscc")).ok())
+            .map(|u| u.as_str().to_string())
+            .collect();
+        let known = self.known(p, &usccs).await?;
+        let this_year: i32 = self.now().format("%Y").to_string().parse().unwrap_or(2100);
+        let mut seen: HashMap<(i64, String, String, i64), usize> = HashMap::new();
+        let mut honours = Vec::new();
+        for (n, row) in table.rows.iter().enumerate() {
+            if n % 1000 == 0 {
+                progress(n, table.rows.len());
+            }
+            let c = |k: &str| cell(map, &row.cells, k).trim().to_string();
+            let err = |column: &str, value: String, message: String| RowProblem {
+                line: row.line,
+                column: column.into(),
+                value,
+                message,
+            };
+            let mut problems = Vec::new();
+            let enterprise = match domain::uscc::Uscc::parse(&c("uscc")) {
+                Err(e) => {
+                    problems.push(err("统一社会信用代码", c("uscc"), e.to_string()));
+                    None
+                }
+                Ok(u) => match known.get(u.as_str()) {
+                    Some((r, true)) => Some(r.id),
+                    Some((_, false)) => {
+                        problems.push(err("统一社会信用代码", c("uscc"), "该企业不在您的管辖范围内".into()));
+                        None
+                    }
+                    None => {
+                        problems.push(err(
+                            "统一社会信用代码",
+                            c("uscc"),
+                            "企业库中没有该企业，请先导入企业名录".into(),
+                        ));
+                        None
+                    }
+                },
+            };
+            let h = c("honour");
+            let norm = |s: &str| s.replace(['“', '”', '"', ' '], "");
+            let kind =
+                kinds.iter().find(|k| k.applies_to == "enterprise" && (k.code == h || norm(&k.name) == norm(&h)));
+            if kind.is_none() {
+                problems.push(err("荣誉", h.clone(), format!("未知的荣誉或认定“{h}”")));
+            }
+            let level_text = c("level");
+            let level = crate::ledger::LEVELS
+                .iter()
+                .find(|(code, label)| {
+                    *code == level_text || *label == level_text || label.trim_end_matches('级') == level_text
+                })
+                .map(|(code, _)| code.to_string());
+            if level.is_none() {
+                problems.push(err("级别", level_text.clone(), "级别应为国家级、省级、市级或县级".into()));
+            }
+            let year = match office::dates::parse_period(&c("year")) {
+                Ok(per) if (1990..=this_year + 1).contains(&per.year) => Some(per.year as i64),
+                Ok(_) => {
+                    problems.push(err("年份", c("year"), "认定年份超出范围".into()));
+                    None
+                }
+                Err(m) => {
+                    problems.push(err("年份", c("year"), m));
+                    None
+                }
+            };
+            let valid_until = match c("valid_until") {
+                v if v.is_empty() => None,
+                v => match office::dates::parse_date(&v) {
+                    Ok(d) => Some(d),
+                    Err(m) => {
+                        problems.push(err("有效期至", v, m));
+                        None
+                    }
+                },
+            };
+            if let (Some(eid), Some(k), Some(l), Some(y), true) = (enterprise, kind, level, year, problems.is_empty()) {
+                if let Some(first) = seen.insert((eid, k.code.clone(), l.clone(), y), row.line) {
+                    problems.push(err("荣誉", h.clone(), format!("与第 {first} 行重复")));
+                } else {
+                    honours.push(store::gradient::NewHonour {
+                        enterprise_id: eid,
+                        kind_code: k.code.clone(),
+                        level: l,
+                        year: y,
+                        valid_until,
+                        source: format!("导入：{}", report.file),
+                    });
+                }
+            }
+            report.errors.extend(problems);
+        }
+        progress(table.rows.len(), table.rows.len());
+        report.created = honours.len();
+        if !report.errors.is_empty() || opts.dry_run {
+            return Ok(());
+        }
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        for h in &honours {
+            store::gradient::upsert_honour(&mut tx, h, now, p.by()).await?;
+        }
+        let after = serde_json::json!({"file": report.file, "rows": report.rows, "honours": honours.len()});
+        store::audit::append(
+            &mut tx,
+            now,
+            &audit_entry(&p.actor(), "import.honours", "import", &report.file, None, Some(after)),
+        )
+        .await?;
+        tx.commit().await?;
+        report.committed = true;
+        Ok(())
+    }
+}
+
+/// The error report as an xlsx workbook.
+pub fn error_report_xlsx(errors: &[RowProblem]) -> Vec<u8> {
+    let rows: Vec<office::RowError> = errors
+        .iter()
+        .map(|e| office::RowError {
+            line: e.line,
+            column: e.column.clone(),
+            value: e.value.clone(),
+            message: e.message.clone(),
+        })
+        .collect();
+    office::error_report_xlsx(&rows)
+}

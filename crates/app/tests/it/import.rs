@@ -1,0 +1,178 @@
+//! Imports: every bad input refused with a row/column message and nothing written; good
+//! files written whole; csv in GBK; region names; updates keep columns the file lacks.
+
+use crate::harness::{backends, principal, uscc};
+use app::AppError;
+use app::import::{ImportKind, ImportOptions, ImportReport};
+
+async fn run(
+    app: &app::App,
+    p: &app::account::Principal,
+    kind: ImportKind,
+    bytes: &[u8],
+    name: &str,
+    dry: bool,
+) -> Result<ImportReport, AppError> {
+    app.import(p, kind, bytes, name, &ImportOptions { dry_run: dry, ..Default::default() }, &|_, _| {}).await
+}
+
+async fn enterprise_count(app: &app::App, p: &app::account::Principal) -> i64 {
+    app.enterprise_count(p, &Default::default()).await.expect("count")
+}
+
+#[tokio::test]
+async fn enterprise_files_are_all_or_nothing() {
+    for t in backends().await {
+        let app = &t.app;
+        let n = t.name();
+        let p = principal(app, "imp.office", "导入员", &["office"]).await;
+        let (a, b) = (uscc("511722", 11), uscc("511702", 12));
+        let good = format!(
+            "统一社会信用代码,企业名称,所属区县,行业代码,营业收入（万元）,成立日期\n{a},甲导入有限公司,宣汉县,C2614,45000,2010/5/1\n{b},乙导入有限公司,通川,3061,800,2015年3月2日\n"
+        );
+        // One bad row (wrong check character) among good ones: nothing written, row and column named.
+        let mut bad_code = b.clone();
+        let last = bad_code.pop().unwrap();
+        bad_code.push(if last == '0' { '1' } else { '0' });
+        let bad = good.replace(&b, &bad_code);
+        let r = run(app, &p, ImportKind::Enterprises, bad.as_bytes(), "bad.csv", false).await.expect("report");
+        assert!(!r.committed, "{n}");
+        assert_eq!(r.errors.len(), 1, "{n}: {:?}", r.errors);
+        assert_eq!((r.errors[0].line, r.errors[0].column.as_str()), (3, "统一社会信用代码"), "{n}");
+        assert!(r.errors[0].message.contains("第18位"), "{n}: {}", r.errors[0].message);
+        assert_eq!(enterprise_count(app, &p).await, 0, "{n}");
+        // Duplicate USCC inside the file.
+        let dup = format!("{good}{a},甲重复有限公司,宣汉县,2614,1,\n");
+        let r = run(app, &p, ImportKind::Enterprises, dup.as_bytes(), "dup.csv", false).await.expect("report");
+        assert_eq!(r.errors.len(), 1, "{n}");
+        assert!(r.errors[0].message.contains("第 2 行"), "{n}: {}", r.errors[0].message);
+        assert_eq!(enterprise_count(app, &p).await, 0, "{n}");
+        // Dry run: counted, not written.
+        let r = run(app, &p, ImportKind::Enterprises, good.as_bytes(), "good.csv", true).await.expect("dry");
+        assert_eq!((r.created, r.committed), (2, false), "{n}");
+        assert_eq!(enterprise_count(app, &p).await, 0, "{n}");
+        // GBK csv of the same content: written whole.
+        let (gbk, _, _) = encoding_rs::GBK.encode(&good);
+        let r = run(app, &p, ImportKind::Enterprises, &gbk, "gbk.csv", false).await.expect("gbk");
+        assert!(r.committed && r.errors.is_empty(), "{n}: {:?}", r.errors);
+        assert_eq!(enterprise_count(app, &p).await, 2, "{n}");
+        let all = store::enterprise::Filter { per_page: 100, ..Default::default() };
+        let (rows, _) = app.enterprises(&p, &all).await.expect("list");
+        let jia = rows.iter().find(|e| e.uscc == a).expect("imported");
+        assert_eq!(
+            (jia.region_code.as_str(), jia.size.as_deref(), jia.founded_on.map(|d| d.to_string())),
+            ("511722", None, Some("2010-05-01".into())),
+            "{n}"
+        );
+        // Size needs employees as well as revenue for industry: not computed yet.
+        // Update by USCC: only the columns in the file change.
+        let upd =
+            format!("统一社会信用代码,企业名称,所属区县,行业代码,从业人员\n{a},甲导入有限公司,宣汉县,2614,1500\n");
+        let r = run(app, &p, ImportKind::Enterprises, upd.as_bytes(), "upd.csv", false).await.expect("update");
+        assert_eq!((r.created, r.updated), (0, 1), "{n}");
+        let after = app.enterprise(&p, jia.id).await.expect("get");
+        assert_eq!(
+            (after.employees, after.name.as_str(), after.revenue_fen),
+            (Some(1500), "甲导入有限公司", jia.revenue_fen),
+            "{n}"
+        );
+        // File-level refusals, each with a Chinese message, none writing.
+        for (bytes, name, needle) in [
+            (b"".as_slice(), "empty.csv", "空"),
+            ("统一社会信用代码,企业名称,所属区县,行业代码\n".as_bytes(), "header.csv", "没有数据"),
+            ("甲,乙,丙\n1,2,3\n".as_bytes(), "unknown.csv", "表头"),
+            ("统一社会信用代码,企业名称\n1,2\n".as_bytes(), "x.xlsx", "xlsx"),
+            (b"%PDF-1.7\n\x00\x01binary".as_slice(), "x.csv", "不受支持"),
+        ] {
+            match run(app, &p, ImportKind::Enterprises, bytes, name, false).await {
+                Err(AppError::Invalid(f)) => assert!(f[0].message.contains(needle), "{n} {name}: {}", f[0].message),
+                other => panic!("{n} {name}: {other:?}"),
+            }
+        }
+        assert_eq!(enterprise_count(app, &p).await, 2, "{n}");
+    }
+}
+
+#[tokio::test]
+async fn region_users_import_only_their_area_and_indicator_honour_files_validate() {
+    for t in backends().await {
+        let app = &t.app;
+        let n = t.name();
+        let office = principal(app, "imp.office2", "导入员", &["office"]).await;
+        let region = principal(app, "imp.region", "宣汉县", &["region:511722"]).await;
+        let (a, b) = (uscc("511722", 21), uscc("511723", 22));
+        let file = format!(
+            "统一社会信用代码,企业名称,所属区县,行业代码\n{a},宣汉导入有限公司,511722,2614\n{b},开江导入有限公司,开江县,2614\n"
+        );
+        let r = run(app, &region, ImportKind::Enterprises, file.as_bytes(), "r.csv", false).await.expect("report");
+        assert_eq!(r.errors.len(), 1, "{n}");
+        assert_eq!(r.errors[0].line, 3, "{n}");
+        assert_eq!(enterprise_count(app, &office).await, 0, "{n}");
+        run(app, &office, ImportKind::Enterprises, file.as_bytes(), "o.csv", false).await.expect("office import");
+
+        let ind = format!(
+            "统一社会信用代码,指标,年份,月份,数值,单位\n{a},营业收入,2025,,1200.5,万元\n{a},营业收入,2025,3,100,万元\n{a},研发投入,2025,,60,万元\n"
+        );
+        let r = run(app, &office, ImportKind::Indicators, ind.as_bytes(), "i.csv", false).await.expect("indicators");
+        assert!(r.committed && r.errors.is_empty(), "{n}: {:?}", r.errors);
+        let all = store::enterprise::Filter { per_page: 100, ..Default::default() };
+        let (rows, _) = app.enterprises(&office, &all).await.expect("list");
+        let id = rows.iter().find(|e| e.uscc == a).expect("a").id;
+        let v = app.enterprise_indicators(&office, id).await.expect("view");
+        assert_eq!(v.rd_intensity.len(), 1, "{n}");
+        assert!((v.rd_intensity[0].1 - 60.0 / 1200.5).abs() < 1e-9, "{n}");
+        // Unknown indicator, wrong unit, a month on a yearly indicator, an outside enterprise for the region user.
+        let bad = format!(
+            "统一社会信用代码,指标,年份,月份,数值,单位\n{a},不存在的指标,2025,,1,\n{a},营业收入,2025,,1,元\n{a},研发投入,2025,5,1,万元\n{b},营业收入,2025,,1,万元\n"
+        );
+        let r = run(app, &region, ImportKind::Indicators, bad.as_bytes(), "bad.csv", false).await.expect("report");
+        let lines: Vec<usize> = r.errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [2, 3, 4, 5], "{n}: {:?}", r.errors);
+
+        let hon = format!(
+            "统一社会信用代码,荣誉,级别,年份,有效期至\n{a},高新技术企业,国家级,2024,2027/12/31\n{a},专精特新中小企业,省级,2025年,\n"
+        );
+        let r = run(app, &office, ImportKind::Honours, hon.as_bytes(), "h.csv", false).await.expect("honours");
+        assert!(r.committed && r.errors.is_empty(), "{n}: {:?}", r.errors);
+        let hs = app
+            .honours(&office, &store::gradient::HonourFilter { enterprise_id: Some(id), ..Default::default() })
+            .await
+            .expect("honours");
+        assert_eq!(hs.len(), 2, "{n}");
+        let bad = format!("统一社会信用代码,荣誉,级别,年份\n{a},诺贝尔奖,国家级,2024\n{a},高新技术企业,宇宙级,2024\n");
+        let r = run(app, &office, ImportKind::Honours, bad.as_bytes(), "hb.csv", false).await.expect("report");
+        assert_eq!(r.errors.len(), 2, "{n}");
+        assert!(!r.committed, "{n}");
+    }
+}
+
+#[tokio::test]
+async fn search_follows_writes_and_scope() {
+    for t in backends().await {
+        let app = t.app.clone().with_search(search::SearchIndex::in_memory().expect("index"));
+        let n = t.name();
+        let office = principal(&app, "s.office", "办", &["office"]).await;
+        let region = principal(&app, "s.region", "宣汉", &["region:511722"]).await;
+        let file = format!(
+            "统一社会信用代码,企业名称,所属区县,行业代码,简介\n{},宣汉玄武岩纤维有限公司,宣汉县,3061,生产玄武岩纤维布\n{},开江玄武岩纤维有限公司,开江县,3061,玄武岩纤维\n",
+            uscc("511722", 31),
+            uscc("511723", 32)
+        );
+        run(&app, &office, ImportKind::Enterprises, file.as_bytes(), "s.csv", false).await.expect("import");
+        let all = app.search(&office, "玄武岩纤维", 20, 0).await.expect("search");
+        assert_eq!(all.total, 2, "{n}");
+        let mine = app.search(&region, "玄武岩纤维", 20, 0).await.expect("search");
+        assert_eq!(mine.total, 1, "{n}");
+        assert_eq!(mine.items[0].title, "宣汉玄武岩纤维有限公司", "{n}");
+        assert!(mine.items[0].highlight.contains("<em>"), "{n}");
+        // An update is found at once; a delete disappears.
+        let id = mine.items[0].id;
+        let row = app.enterprise(&office, id).await.expect("get");
+        let mut i = app::enterprise::EnterpriseInput::from_row(&row);
+        i.description = "主营碳酸锂".into();
+        app.update_enterprise(&office, id, row.version, &i).await.expect("update");
+        assert_eq!(app.search(&region, "碳酸锂", 20, 0).await.expect("search").total, 1, "{n}");
+        app.delete_enterprise(&office, id, row.version + 1).await.expect("delete");
+        assert_eq!(app.search(&office, "碳酸锂", 20, 0).await.expect("search").total, 0, "{n}");
+    }
+}
