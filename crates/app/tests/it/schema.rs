@@ -90,13 +90,21 @@ async fn migrations_in_lockstep() {
         "audit_log",
         "chain",
         "chain_region",
+        "change_feed",
         "department",
         "enterprise",
+        "enterprise_alias",
         "enterprise_chain",
         "field",
         "field_history",
+        "gradient_status",
+        "honour",
+        "honour_kind",
+        "indicator",
+        "indicator_value",
         "industry",
         "industry_concordance",
+        "listing_reserve",
         "reference_load",
         "region",
         "security_policy",
@@ -120,7 +128,8 @@ async fn migrations_in_lockstep() {
     assert!(a.contains(&("audit_log".into(), "at".into(), "timestamp with time zone".into(), true)));
     assert!(a.contains(&("size_threshold".into(), "large_min".into(), "double precision".into(), true)));
     assert!(a.contains(&("enterprise".into(), "above_scale".into(), "boolean".into(), true)));
-    assert_eq!(a.len(), 134, "column count");
+    assert!(a.contains(&("indicator_value".into(), "value".into(), "double precision".into(), true)));
+    assert_eq!(a.len(), 194, "column count");
     assert_eq!(sqlite_indexes(lite).await, pg_indexes(pg, &schema).await, "indexes");
 }
 

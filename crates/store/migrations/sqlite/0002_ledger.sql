@@ -1,5 +1,5 @@
 -- Enterprise ledger (SQLite): indicators, gradient ledger, honours, designations, listing
--- reserve, registry discipline, change feed. Twin: ../postgres/0002_ledger.sql.
+-- reserve, aliases (former names, products), change feed. Twin: ../postgres/0002_ledger.sql.
 
 CREATE TABLE indicator (
     code TEXT PRIMARY KEY,
@@ -112,32 +112,6 @@ CREATE TABLE enterprise_alias (
     kind TEXT NOT NULL,            -- former_name, product
     value TEXT NOT NULL,
     PRIMARY KEY (enterprise_id, kind, value)
-);
-
--- Registry discipline: near-duplicate pairs for review, and corrections proposed by enterprises.
-CREATE TABLE merge_candidate (
-    id INTEGER PRIMARY KEY,
-    enterprise_a BIGINT NOT NULL REFERENCES enterprise (id),
-    enterprise_b BIGINT NOT NULL REFERENCES enterprise (id),
-    reason TEXT NOT NULL,
-    status TEXT NOT NULL,          -- open, merged, distinct
-    decided_by BIGINT,
-    decided_at TIMESTAMP,
-    created_at TIMESTAMP NOT NULL
-);
-CREATE UNIQUE INDEX merge_candidate_pair ON merge_candidate (enterprise_a, enterprise_b);
-
-CREATE TABLE correction (
-    id INTEGER PRIMARY KEY,
-    enterprise_id BIGINT NOT NULL REFERENCES enterprise (id),
-    proposed_by BIGINT NOT NULL REFERENCES account (id),
-    changes_json TEXT NOT NULL,    -- {"field": {"from": …, "to": …}}
-    reason TEXT NOT NULL,
-    status TEXT NOT NULL,          -- pending, approved, rejected
-    reviewed_by BIGINT,
-    reviewed_at TIMESTAMP,
-    review_note TEXT NOT NULL,
-    created_at TIMESTAMP NOT NULL
 );
 
 -- The change feed: every write to searchable data appends a row; each server instance's
