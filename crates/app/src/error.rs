@@ -46,6 +46,14 @@ impl AppError {
     pub fn invalid(field: &str, message: impl ToString) -> Self {
         AppError::Invalid(vec![FieldError::new(field, message)])
     }
+
+    /// The message to show a person: every field's message for invalid input, joined.
+    pub fn user_message(&self) -> String {
+        match self {
+            AppError::Invalid(f) => f.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join("；"),
+            e => e.to_string(),
+        }
+    }
 }
 
 impl From<StoreError> for AppError {

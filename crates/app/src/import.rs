@@ -98,6 +98,31 @@ fn cell<'a>(map: &HeaderMap, cells: &'a [String], key: &str) -> &'a str {
     map.get(cells, key).unwrap_or("")
 }
 
+/// The distinct valid USCCs of a file.
+fn file_usccs(table: &Table, map: &HeaderMap) -> Vec<String> {
+    table
+        .rows
+        .iter()
+        .filter_map(|r| domain::uscc::Uscc::parse(cell(map, &r.cells, "uscc")).ok())
+        .map(|u| u.as_str().to_string())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+type Known = HashMap<String, (store::enterprise::EnterpriseRow, bool)>;
+
+/// The id of the enterprise a row of an indicator or honour file names, if the caller may
+/// write it; otherwise the message for the row.
+fn writable_enterprise(known: &Known, text: &str) -> std::result::Result<i64, String> {
+    let u = domain::uscc::Uscc::parse(text).map_err(|e| e.to_string())?;
+    match known.get(u.as_str()) {
+        Some((r, true)) => Ok(r.id),
+        Some((_, false)) => Err("该企业不在您的管辖范围内".into()),
+        None => Err("企业库中没有该企业，请先导入企业名录".into()),
+    }
+}
+
 fn file_error(e: impl std::fmt::Display) -> AppError {
     AppError::invalid("file", e)
 }
@@ -174,13 +199,7 @@ impl App {
                 by_name.entry(k).or_insert((r.code.clone(), r.kind.clone()));
             }
         }
-        let usccs: Vec<String> = table
-            .rows
-            .iter()
-            .filter_map(|r| domain::uscc::Uscc::parse(cell(map, &r.cells, "uscc")).ok())
-            .map(|u| u.as_str().to_string())
-            .collect();
-        let known = self.known(p, &usccs).await?;
+        let known = self.known(p, &file_usccs(table, map)).await?;
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut inserts: Vec<(usize, EnterpriseData)> = Vec::new();
         let mut updates: Vec<(usize, store::enterprise::EnterpriseRow, EnterpriseData)> = Vec::new();
@@ -427,15 +446,7 @@ impl App {
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<()> {
         let cat = self.indicator_catalogue().await?;
-        let usccs: Vec<String> = table
-            .rows
-            .iter()
-            .filter_map(|r| domain::uscc::Uscc::parse(cell(map, &r.cells, "uscc")).ok())
-            .map(|u| u.as_str().to_string())
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        let known = self.known(p, &usccs).await?;
+        let known = self.known(p, &file_usccs(table, map)).await?;
         let mut seen: HashMap<(i64, String, String), usize> = HashMap::new();
         let mut values = Vec::new();
         for (n, row) in table.rows.iter().enumerate() {
@@ -450,26 +461,12 @@ impl App {
                 message,
             };
             let mut problems = Vec::new();
-            let enterprise = match domain::uscc::Uscc::parse(&c("uscc")) {
-                Err(e) => {
-                    problems.push(err("统一社会信用代码", c("uscc"), e.to_string()));
+            let enterprise = match writable_enterprise(&known, &c("uscc")) {
+                Ok(id) => Some(id),
+                Err(m) => {
+                    problems.push(err("统一社会信用代码", c("uscc"), m));
                     None
                 }
-                Ok(u) => match known.get(u.as_str()) {
-                    Some((r, true)) => Some(r.id),
-                    Some((_, false)) => {
-                        problems.push(err("统一社会信用代码", c("uscc"), "该企业不在您的管辖范围内".into()));
-                        None
-                    }
-                    None => {
-                        problems.push(err(
-                            "统一社会信用代码",
-                            c("uscc"),
-                            "企业库中没有该企业，请先导入企业名录".into(),
-                        ));
-                        None
-                    }
-                },
             };
             let ind_text = c("indicator");
             let def = cat.iter().find(|d| d.code == ind_text || d.name == ind_text);
@@ -571,13 +568,7 @@ impl App {
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<()> {
         let kinds = self.honour_kinds().await?;
-        let usccs: Vec<String> = table
-            .rows
-            .iter()
-            .filter_map(|r| domain::uscc::Uscc::parse(cell(map, &r.cells, "uscc")).ok())
-            .map(|u| u.as_str().to_string())
-            .collect();
-        let known = self.known(p, &usccs).await?;
+        let known = self.known(p, &file_usccs(table, map)).await?;
         let this_year: i32 = self.now().format("%Y").to_string().parse().unwrap_or(2100);
         let mut seen: HashMap<(i64, String, String, i64), usize> = HashMap::new();
         let mut honours = Vec::new();
@@ -593,26 +584,12 @@ impl App {
                 message,
             };
             let mut problems = Vec::new();
-            let enterprise = match domain::uscc::Uscc::parse(&c("uscc")) {
-                Err(e) => {
-                    problems.push(err("统一社会信用代码", c("uscc"), e.to_string()));
+            let enterprise = match writable_enterprise(&known, &c("uscc")) {
+                Ok(id) => Some(id),
+                Err(m) => {
+                    problems.push(err("统一社会信用代码", c("uscc"), m));
                     None
                 }
-                Ok(u) => match known.get(u.as_str()) {
-                    Some((r, true)) => Some(r.id),
-                    Some((_, false)) => {
-                        problems.push(err("统一社会信用代码", c("uscc"), "该企业不在您的管辖范围内".into()));
-                        None
-                    }
-                    None => {
-                        problems.push(err(
-                            "统一社会信用代码",
-                            c("uscc"),
-                            "企业库中没有该企业，请先导入企业名录".into(),
-                        ));
-                        None
-                    }
-                },
             };
             let h = c("honour");
             let norm = |s: &str| s.replace(['“', '”', '"', ' '], "");

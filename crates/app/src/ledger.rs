@@ -52,6 +52,18 @@ pub struct Point {
     pub source: String,
 }
 
+/// The enterprise page's data.
+#[derive(Clone, Debug)]
+pub struct EnterprisePage {
+    pub row: store::enterprise::EnterpriseRow,
+    pub chains: Vec<store::enterprise::ChainRef>,
+    pub history: Vec<store::history::FieldChange>,
+    pub indicators: IndicatorView,
+    pub honours: Vec<HonourRow>,
+    pub gradients: Vec<GradientRow>,
+    pub may_edit: bool,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct IndicatorView {
     pub series: Vec<Series>,
@@ -67,6 +79,31 @@ impl App {
 
     pub async fn enterprise_indicators(&self, p: &Principal, id: i64) -> Result<IndicatorView> {
         self.enterprise(p, id).await?;
+        self.indicator_view(id).await
+    }
+
+    /// Everything the enterprise page shows, after one scope check.
+    pub async fn enterprise_page(&self, p: &Principal, id: i64) -> Result<EnterprisePage> {
+        let row = self.enterprise(p, id).await?;
+        Ok(EnterprisePage {
+            chains: store::enterprise::chains_of(&self.db, id).await?,
+            history: store::history::of(&self.db, "enterprise", id).await?,
+            indicators: self.indicator_view(id).await?,
+            honours: store::gradient::honours(
+                &self.db,
+                &p.enterprise_scope,
+                &HonourFilter { enterprise_id: Some(id), ..Default::default() },
+                1000,
+            )
+            .await?,
+            gradients: store::gradient::gradients_of(&self.db, id).await?,
+            may_edit: self.may_edit_enterprise(p, id).await?,
+            row,
+        })
+    }
+
+    /// The indicator view of an enterprise whose scope the caller has checked.
+    async fn indicator_view(&self, id: i64) -> Result<IndicatorView> {
         let cat = self.indicator_catalogue().await?;
         let values = store::indicator::of_enterprise(&self.db, id).await?;
         let mut by: BTreeMap<String, BTreeMap<Period, (f64, String)>> = BTreeMap::new();

@@ -249,12 +249,7 @@ async fn run(cli: Cli) -> Result<()> {
             let (id, generated) = app
                 .create_account(&app::Actor::cli(), None, &username, &name, &[grant], password.as_deref())
                 .await
-                .map_err(|e| match e {
-                    app::AppError::Invalid(f) => {
-                        anyhow::anyhow!(f.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("；"))
-                    }
-                    e => anyhow::anyhow!("{e}"),
-                })?;
+                .map_err(|e| anyhow::anyhow!(e.user_message()))?;
             println!("已创建账号 {username}（编号 {id}）");
             if let Some(pw) = generated {
                 println!("初始密码（仅显示一次，首次登录须修改）：{pw}");
@@ -307,12 +302,7 @@ async fn run(cli: Cli) -> Result<()> {
                     bar.set_position(n as u64);
                 })
                 .await
-                .map_err(|e| match e {
-                    app::AppError::Invalid(f) => {
-                        anyhow::anyhow!(f.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("；"))
-                    }
-                    e => anyhow::anyhow!("{e}"),
-                })?;
+                .map_err(|e| anyhow::anyhow!(e.user_message()))?;
             bar.finish_and_clear();
             for w in &report.warnings {
                 eprintln!("提示：{w}");

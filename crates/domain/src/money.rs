@@ -54,15 +54,20 @@ pub fn format_wan(fen: i64) -> String {
     let a = fen.unsigned_abs();
     let hundredths = (a + 5_000) / 10_000;
     let (int, frac) = (hundredths / 100, hundredths % 100);
-    let digits = int.to_string();
-    let mut out = String::new();
+    format!("{}{}.{frac:02}", if neg { "-" } else { "" }, group_thousands(int))
+}
+
+/// `1234567` → `1,234,567`.
+pub fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
     }
-    format!("{}{out}.{frac:02}", if neg { "-" } else { "" })
+    out
 }
 
 /// Exact 万元 text without separators, as an input field shows it back: `1234.5`.

@@ -58,10 +58,7 @@ impl IntoResponse for ApiError {
         if let AppError::Internal(cause) = &self.0 {
             tracing::error!(%cause, "internal error");
         }
-        let message = match &self.0 {
-            AppError::Invalid(f) => f.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("；"),
-            e => e.to_string(),
-        };
+        let message = self.0.user_message();
         let fields = match self.0 {
             AppError::Invalid(f) => f,
             _ => vec![],

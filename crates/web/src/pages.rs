@@ -119,10 +119,7 @@ impl IntoResponse for PageError {
                 tracing::error!(%cause, "internal error");
                 error_page(status, "服务器内部错误，请稍后重试或联系管理员")
             }
-            AppError::Invalid(f) => {
-                error_page(status, &f.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("；"))
-            }
-            e => error_page(status, &e.to_string()),
+            e => error_page(status, &e.user_message()),
         }
     }
 }
@@ -507,28 +504,19 @@ struct EnterpriseTpl {
 }
 
 async fn enterprise_detail(State(s): State<AppState>, u: WebUser, id: Result<Path<i64>, PathRejection>) -> PageResult {
-    let id = id_of(id)?;
-    let r = s.app.enterprise(&u.p, id).await?;
-    let ind = s.app.enterprise_indicators(&u.p, id).await?;
+    let page = s.app.enterprise_page(&u.p, id_of(id)?).await?;
+    let r = &page.row;
     Ok(EnterpriseTpl {
         nav: Nav::of(&u.p, "enterprises"),
         revenue: r.revenue_fen.map(domain::money::format_wan).unwrap_or_else(|| "—".into()),
         assets: r.assets_fen.map(domain::money::format_wan).unwrap_or_else(|| "—".into()),
-        chains: s.app.enterprise_chains(&u.p, id).await?,
-        history: s.app.enterprise_history(&u.p, id).await?,
-        can_edit: s.app.may_edit_enterprise(&u.p, id).await?,
+        can_edit: page.may_edit,
         can_delete: u.p.enterprise_scope.delete,
         updated_by: r.updated_by_name.clone().unwrap_or_else(|| "系统".into()),
-        chart_json: chart_json(&ind),
-        indicators: ind,
-        honours: s
-            .app
-            .honours(&u.p, &app::store::gradient::HonourFilter { enterprise_id: Some(id), ..Default::default() })
-            .await?,
-        gradients: s
-            .app
-            .gradients_of(&u.p, id)
-            .await?
+        chart_json: chart_json(&page.indicators),
+        e: crate::view::EnterpriseOut::from(r),
+        gradients: page
+            .gradients
             .into_iter()
             .map(|g| {
                 (
@@ -540,7 +528,10 @@ async fn enterprise_detail(State(s): State<AppState>, u: WebUser, id: Result<Pat
                 )
             })
             .collect(),
-        e: crate::view::EnterpriseOut::from(&r),
+        chains: page.chains,
+        history: page.history,
+        indicators: page.indicators,
+        honours: page.honours,
     }
     .into_response())
 }
@@ -854,14 +845,7 @@ pub fn fmt_num(v: &f64) -> String {
     let neg = *v < 0.0;
     let r = (v.abs() * 100.0).round() as u64;
     let (int, frac) = (r / 100, r % 100);
-    let digits = int.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
+    let out = domain::money::group_thousands(int);
     let sign = if neg { "-" } else { "" };
     if frac == 0 { format!("{sign}{out}") } else { format!("{sign}{out}.{frac:02}") }
 }
@@ -1289,11 +1273,7 @@ async fn import_submit(State(s): State<AppState>, u: WebUser, mut mp: axum::extr
             let status = if report.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
             render(Some(report), None, status)
         }
-        Err(AppError::Invalid(f)) => render(
-            None,
-            Some(f.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("；")),
-            StatusCode::BAD_REQUEST,
-        ),
+        Err(e @ AppError::Invalid(_)) => render(None, Some(e.user_message()), StatusCode::BAD_REQUEST),
         Err(e) => Err(e.into()),
     }
 }
