@@ -20,7 +20,7 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Qianglian 强链 API", description = "重点产业链工作平台 JSON API。令牌由 POST /api/v1/auth/token 取得，之后以 Authorization: Bearer 携带。"),
-    paths(token, logout, me, search, list_enterprises, create_enterprise, get_enterprise, update_enterprise, delete_enterprise, enterprise_history, regions, industries, chains, audit_verify),
+    paths(token, logout, me, search, indicator_catalogue, enterprise_indicators, honours, add_honour, gradients, set_gradient, listing_reserve, set_reserve, list_enterprises, create_enterprise, get_enterprise, update_enterprise, delete_enterprise, enterprise_history, regions, industries, chains, audit_verify),
     components(schemas(ErrorBody, crate::error::FieldErrorDoc)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -52,6 +52,13 @@ pub fn routes() -> Router<AppState> {
         .route("/chains", get(chains))
         .route("/audit/verify", get(audit_verify))
         .route("/search", get(search))
+        .route("/indicators", get(indicator_catalogue))
+        .route("/enterprises/{id}/indicators", get(enterprise_indicators))
+        .route("/honours", get(honours))
+        .route("/enterprises/{id}/honours", post(add_honour))
+        .route("/enterprises/{id}/gradients", get(gradients).put(set_gradient))
+        .route("/listing-reserve", get(listing_reserve))
+        .route("/enterprises/{id}/listing-reserve", axum::routing::put(set_reserve))
 }
 
 async fn openapi() -> Response {
@@ -445,4 +452,318 @@ async fn search(
             })
             .collect(),
     }))
+}
+
+// ---- ledger: indicators, honours, gradients, listing reserve ----
+
+#[derive(Serialize, ToSchema)]
+pub struct IndicatorDefOut {
+    pub code: String,
+    pub name: String,
+    pub unit: String,
+    /// month, quarter or year.
+    pub period_kind: String,
+    pub source: String,
+}
+
+/// The indicator catalogue.
+#[utoipa::path(get, path = "/api/v1/indicators", responses((status = 200, body = Vec<IndicatorDefOut>)))]
+async fn indicator_catalogue(State(s): State<AppState>, _u: ApiUser) -> ApiResult<Json<Vec<IndicatorDefOut>>> {
+    let c = s.app.indicator_catalogue().await?;
+    Ok(Json(
+        c.into_iter()
+            .map(|d| IndicatorDefOut {
+                code: d.code,
+                name: d.name,
+                unit: d.unit,
+                period_kind: d.period_kind,
+                source: d.source,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PointOut {
+    /// 2025, 2025-03 or 2025Q1.
+    pub period: String,
+    pub value: f64,
+    /// Growth on the same period a year before, as a fraction.
+    pub yoy: Option<f64>,
+    pub source: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SeriesOut {
+    pub code: String,
+    pub name: String,
+    pub unit: String,
+    pub points: Vec<PointOut>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IndicatorsOut {
+    pub series: Vec<SeriesOut>,
+    /// (year label, R&D ÷ revenue)
+    #[schema(value_type = Vec<Vec<String>>)]
+    pub rd_intensity: Vec<(String, f64)>,
+    /// (year label, output ÷ employees, 万元/人)
+    #[schema(value_type = Vec<Vec<String>>)]
+    pub output_per_employee: Vec<(String, f64)>,
+}
+
+/// Indicator values of an enterprise with derived figures.
+#[utoipa::path(get, path = "/api/v1/enterprises/{id}/indicators", params(("id" = i64, Path)),
+    responses((status = 200, body = IndicatorsOut), (status = 404, body = ErrorBody)))]
+async fn enterprise_indicators(
+    State(s): State<AppState>,
+    u: ApiUser,
+    id: Result<Path<i64>, PathRejection>,
+) -> ApiResult<Json<IndicatorsOut>> {
+    let v = s.app.enterprise_indicators(&u.p, id_of(id)?).await?;
+    Ok(Json(IndicatorsOut {
+        series: v
+            .series
+            .into_iter()
+            .map(|s| SeriesOut {
+                code: s.code,
+                name: s.name,
+                unit: s.unit,
+                points: s
+                    .points
+                    .into_iter()
+                    .map(|p| PointOut { period: p.period, value: p.value, yoy: p.yoy, source: p.source })
+                    .collect(),
+            })
+            .collect(),
+        rd_intensity: v.rd_intensity,
+        output_per_employee: v.output_per_employee,
+    }))
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[serde(default)]
+pub struct LedgerQuery {
+    /// Honour kind code (honours only).
+    pub kind: Option<String>,
+    pub year: Option<i64>,
+    /// County or park code.
+    pub region: Option<String>,
+    /// Chain code.
+    pub chain: Option<String>,
+}
+
+impl LedgerQuery {
+    fn filter(self) -> app::store::gradient::HonourFilter {
+        let ne = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
+        app::store::gradient::HonourFilter {
+            kind: ne(self.kind),
+            year: self.year,
+            region: ne(self.region),
+            chain: ne(self.chain),
+            enterprise_id: None,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HonourOut {
+    pub id: i64,
+    pub enterprise_id: Option<i64>,
+    pub enterprise_name: Option<String>,
+    pub region_name: Option<String>,
+    pub kind_code: String,
+    pub kind_name: String,
+    /// national, provincial, city, county.
+    pub level: String,
+    pub year: i64,
+    pub valid_until: Option<String>,
+    pub source: String,
+}
+
+/// Honours and designations of enterprises the caller may read.
+#[utoipa::path(get, path = "/api/v1/honours", params(LedgerQuery), responses((status = 200, body = Vec<HonourOut>)))]
+async fn honours(
+    State(s): State<AppState>,
+    u: ApiUser,
+    q: Result<Query<LedgerQuery>, QueryRejection>,
+) -> ApiResult<Json<Vec<HonourOut>>> {
+    let Query(q) = q.map_err(|e| ApiError(AppError::invalid("query", format!("查询参数有误：{}", e.body_text()))))?;
+    let rows = s.app.honours(&u.p, &q.filter()).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|h| HonourOut {
+                id: h.id,
+                enterprise_id: h.enterprise_id,
+                enterprise_name: h.enterprise_name,
+                region_name: h.region_name,
+                kind_code: h.kind_code,
+                kind_name: h.kind_name,
+                level: h.level,
+                year: h.year,
+                valid_until: h.valid_until.map(|d| d.to_string()),
+                source: h.source,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct HonourIn {
+    pub kind_code: String,
+    pub level: String,
+    pub year: i64,
+    /// YYYY-MM-DD
+    pub valid_until: Option<String>,
+    pub source: Option<String>,
+}
+
+/// Records an honour or designation of an enterprise the caller may write.
+#[utoipa::path(post, path = "/api/v1/enterprises/{id}/honours", params(("id" = i64, Path)), request_body = HonourIn,
+    responses((status = 201), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn add_honour(
+    State(s): State<AppState>,
+    u: ApiUser,
+    id: Result<Path<i64>, PathRejection>,
+    body: Result<Json<HonourIn>, JsonRejection>,
+) -> ApiResult<StatusCode> {
+    let id = id_of(id)?;
+    let Json(b) = body.map_err(bad_json)?;
+    let valid_until = match b.valid_until.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => None,
+        Some(v) => Some(
+            chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map_err(|_| ApiError(AppError::invalid("valid_until", "有效期格式应为 YYYY-MM-DD")))?,
+        ),
+    };
+    let h = app::store::gradient::NewHonour {
+        enterprise_id: id,
+        kind_code: b.kind_code,
+        level: b.level,
+        year: b.year,
+        valid_until,
+        source: b.source.unwrap_or_else(|| "接口录入".into()),
+    };
+    s.app.add_honour(&u.p, &h).await?;
+    Ok(StatusCode::CREATED)
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct GradientOut {
+    pub year: i64,
+    /// above_scale, honoured, on_cloud, listed.
+    pub gradient: String,
+    pub targeted: bool,
+    pub achieved: bool,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The yearly 上规·上榜·上云·上市 targets and status of an enterprise.
+#[utoipa::path(get, path = "/api/v1/enterprises/{id}/gradients", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<GradientOut>), (status = 404, body = ErrorBody)))]
+async fn gradients(
+    State(s): State<AppState>,
+    u: ApiUser,
+    id: Result<Path<i64>, PathRejection>,
+) -> ApiResult<Json<Vec<GradientOut>>> {
+    let rows = s.app.gradients_of(&u.p, id_of(id)?).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|g| GradientOut {
+                year: g.year,
+                gradient: g.gradient,
+                targeted: g.targeted,
+                achieved: g.achieved,
+                note: g.note,
+            })
+            .collect(),
+    ))
+}
+
+/// Sets one year's target and status of one gradient.
+#[utoipa::path(put, path = "/api/v1/enterprises/{id}/gradients", params(("id" = i64, Path)), request_body = GradientOut,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn set_gradient(
+    State(s): State<AppState>,
+    u: ApiUser,
+    id: Result<Path<i64>, PathRejection>,
+    body: Result<Json<GradientOut>, JsonRejection>,
+) -> ApiResult<StatusCode> {
+    let id = id_of(id)?;
+    let Json(g) = body.map_err(bad_json)?;
+    s.app.set_gradient(&u.p, id, g.year, &g.gradient, g.targeted, g.achieved, &g.note).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct ReserveOut {
+    #[serde(default)]
+    pub enterprise_id: i64,
+    #[serde(default)]
+    pub enterprise_name: String,
+    /// listing or merger_target.
+    pub kind: String,
+    /// cultivation, tutoring, filing, listed.
+    pub stage: String,
+    /// main, star, chinext, bse, neeq, hk, overseas, undecided.
+    pub board: String,
+    /// YYYY-MM-DD
+    pub since: Option<String>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The listing reserve pool (上市后备企业资源库) within the caller's scope.
+#[utoipa::path(get, path = "/api/v1/listing-reserve", params(LedgerQuery), responses((status = 200, body = Vec<ReserveOut>)))]
+async fn listing_reserve(
+    State(s): State<AppState>,
+    u: ApiUser,
+    q: Result<Query<LedgerQuery>, QueryRejection>,
+) -> ApiResult<Json<Vec<ReserveOut>>> {
+    let Query(q) = q.map_err(|e| ApiError(AppError::invalid("query", format!("查询参数有误：{}", e.body_text()))))?;
+    let rows = s.app.listing_reserve(&u.p, &q.filter()).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| ReserveOut {
+                enterprise_id: r.enterprise_id,
+                enterprise_name: r.enterprise_name,
+                kind: r.kind,
+                stage: r.stage,
+                board: r.board,
+                since: r.since.map(|d| d.to_string()),
+                note: r.note,
+            })
+            .collect(),
+    ))
+}
+
+/// Puts an enterprise in the listing reserve pool or changes its stage.
+#[utoipa::path(put, path = "/api/v1/enterprises/{id}/listing-reserve", params(("id" = i64, Path)), request_body = ReserveOut,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn set_reserve(
+    State(s): State<AppState>,
+    u: ApiUser,
+    id: Result<Path<i64>, PathRejection>,
+    body: Result<Json<ReserveOut>, JsonRejection>,
+) -> ApiResult<StatusCode> {
+    let id = id_of(id)?;
+    let Json(r) = body.map_err(bad_json)?;
+    let since = match r.since.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => None,
+        Some(v) => Some(
+            chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map_err(|_| ApiError(AppError::invalid("since", "入库日期格式应为 YYYY-MM-DD")))?,
+        ),
+    };
+    let e = app::store::gradient::ReserveEntry {
+        enterprise_id: id,
+        kind: r.kind,
+        stage: r.stage,
+        board: r.board,
+        since,
+        note: r.note,
+    };
+    s.app.set_reserve(&u.p, &e).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/policy", get(policy_page).post(policy_submit))
         .route("/audit", get(audit_page))
         .route("/search", get(search_page))
+        .route("/gradient", get(gradient_page))
         .route("/enterprises/export.xlsx", get(enterprise_export_xlsx))
         .route(
             "/import",
@@ -1276,4 +1277,82 @@ async fn import_submit(State(s): State<AppState>, u: WebUser, mut mp: axum::extr
         Err(e @ AppError::Invalid(_)) => render(None, Some(e.user_message()), StatusCode::BAD_REQUEST),
         Err(e) => Err(e.into()),
     }
+}
+
+// ---- gradient ledger ----
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct GradientParams {
+    kind: String,
+    year: String,
+    region: String,
+    chain: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "gradient.html")]
+struct GradientTpl {
+    nav: Nav,
+    kind_opts: Vec<Opt>,
+    region_opts: Vec<Opt>,
+    chain_opts: Vec<Opt>,
+    year: String,
+    /// (year, gradient label, targeted, achieved)
+    gradients: Vec<(i64, &'static str, i64, i64)>,
+    /// (kind name, year, region, count)
+    counts: Vec<(String, i64, String, i64)>,
+    honours: Vec<app::store::gradient::HonourRow>,
+    reserve: Vec<(i64, String, String, &'static str, &'static str, &'static str, String)>,
+}
+
+async fn gradient_page(State(s): State<AppState>, u: WebUser, Query(gp): Query<GradientParams>) -> PageResult {
+    let ne = |v: &str| Some(v.replace('\0', "").trim().to_string()).filter(|v| !v.is_empty());
+    let f = app::store::gradient::HonourFilter {
+        kind: ne(&gp.kind),
+        year: gp.year.trim().parse().ok(),
+        region: ne(&gp.region),
+        chain: ne(&gp.chain),
+        enterprise_id: None,
+    };
+    let counts = s.app.honour_counts(&u.p, &f).await?;
+    let gradients = s.app.gradient_counts(&u.p, f.region.as_deref(), f.chain.as_deref()).await?;
+    let mut honours = s.app.honours(&u.p, &f).await?;
+    honours.truncate(500);
+    let reserve = s.app.listing_reserve(&u.p, &f).await?;
+    let kinds = s.app.honour_kinds().await?;
+    use app::ledger::{BOARDS, GRADIENTS, STAGES, label_of};
+    Ok(GradientTpl {
+        nav: Nav::of(&u.p, "gradient"),
+        kind_opts: opts(kinds.into_iter().map(|k| (k.code, k.name)), &gp.kind),
+        region_opts: opts(
+            s.app.regions().await?.into_iter().filter(|r| r.kind != "prefecture").map(|r| (r.code, r.name)),
+            &gp.region,
+        ),
+        chain_opts: opts(s.app.chains().await?.into_iter().map(|c| (c.code, c.name)), &gp.chain),
+        year: gp.year.clone(),
+        gradients: gradients
+            .into_iter()
+            .map(|g| (g.year, label_of(&GRADIENTS, &g.gradient), g.targeted, g.achieved))
+            .collect(),
+        counts: counts.into_iter().map(|c| (c.kind_name, c.year, c.region_name, c.n)).collect(),
+        honours,
+        reserve: reserve
+            .into_iter()
+            .map(|r| {
+                let kind = if r.kind == "listing" { "上市后备" } else { "并购标的" };
+                let since = r.since.map(|d| d.to_string()).unwrap_or_default();
+                (
+                    r.enterprise_id,
+                    r.enterprise_name,
+                    r.region_name,
+                    kind,
+                    label_of(&STAGES, &r.stage),
+                    label_of(&BOARDS, &r.board),
+                    since,
+                )
+            })
+            .collect(),
+    }
+    .into_response())
 }

@@ -197,3 +197,138 @@ async fn search_api_is_scope_filtered() {
     assert_eq!(mine["items"][0]["kind"], "enterprise");
     assert!(mine["items"][0]["highlight"].as_str().unwrap().contains("<em>"));
 }
+
+#[tokio::test]
+async fn ledger_api_honours_gradients_and_reserve() {
+    let e = env().await;
+    let office = token(&e, "office1").await;
+    let region = token(&e, "region1").await;
+    let c = client();
+    let base = &e.base;
+    let inside: Value = c
+        .post(format!("{base}/api/v1/enterprises"))
+        .bearer_auth(&office)
+        .json(&enterprise_json(&uscc(51), "511722"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let outside: Value = c
+        .post(format!("{base}/api/v1/enterprises"))
+        .bearer_auth(&office)
+        .json(&enterprise_json(&uscc(52), "511723"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (a, b) = (inside["id"].as_i64().unwrap(), outside["id"].as_i64().unwrap());
+    let honour = json!({"kind_code": "high_tech", "level": "national", "year": 2025, "valid_until": "2027-12-31"});
+    // The region records an honour of its own enterprise; the other answers 404; bad level 400.
+    let r = c
+        .post(format!("{base}/api/v1/enterprises/{a}/honours"))
+        .bearer_auth(&region)
+        .json(&honour)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = c
+        .post(format!("{base}/api/v1/enterprises/{b}/honours"))
+        .bearer_auth(&region)
+        .json(&honour)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let mut bad = honour.clone();
+    bad["level"] = json!("galactic");
+    let r =
+        c.post(format!("{base}/api/v1/enterprises/{a}/honours")).bearer_auth(&region).json(&bad).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["fields"][0]["field"], "level");
+    let r = c
+        .post(format!("{base}/api/v1/enterprises/{b}/honours"))
+        .bearer_auth(&office)
+        .json(&honour)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    // Each sees the honours of its scope.
+    let all: Value = c
+        .get(format!("{base}/api/v1/honours?kind=high_tech"))
+        .bearer_auth(&office)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    let mine: Value =
+        c.get(format!("{base}/api/v1/honours")).bearer_auth(&region).send().await.unwrap().json().await.unwrap();
+    assert_eq!(mine.as_array().unwrap().len(), 1);
+    assert_eq!(mine[0]["enterprise_id"], a);
+    assert_eq!(mine[0]["valid_until"], "2027-12-31");
+    // Gradient target and status.
+    let g =
+        json!({"year": 2026, "gradient": "above_scale", "targeted": true, "achieved": false, "note": "年度上规目标"});
+    let r =
+        c.put(format!("{base}/api/v1/enterprises/{a}/gradients")).bearer_auth(&region).json(&g).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    let mut bad = g.clone();
+    bad["gradient"] = json!("to_the_moon");
+    let r =
+        c.put(format!("{base}/api/v1/enterprises/{a}/gradients")).bearer_auth(&region).json(&bad).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let gs: Value = c
+        .get(format!("{base}/api/v1/enterprises/{a}/gradients"))
+        .bearer_auth(&region)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(gs.as_array().unwrap().len(), 1);
+    assert_eq!(gs[0]["targeted"], true);
+    // Listing reserve.
+    let rs = json!({"kind": "listing", "stage": "tutoring", "board": "bse", "since": "2025-06-01"});
+    let r = c
+        .put(format!("{base}/api/v1/enterprises/{a}/listing-reserve"))
+        .bearer_auth(&region)
+        .json(&rs)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let pool: Value = c
+        .get(format!("{base}/api/v1/listing-reserve"))
+        .bearer_auth(&office)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(pool.as_array().unwrap().len(), 1);
+    assert_eq!(pool[0]["stage"], "tutoring");
+    // Indicators of an enterprise without values: an empty view, not an error.
+    let v: Value = c
+        .get(format!("{base}/api/v1/enterprises/{a}/indicators"))
+        .bearer_auth(&region)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["series"].as_array().unwrap().len(), 0);
+    let cat: Value =
+        c.get(format!("{base}/api/v1/indicators")).bearer_auth(&region).send().await.unwrap().json().await.unwrap();
+    assert!(cat.as_array().unwrap().iter().any(|d| d["name"] == "营业收入" && d["unit"] == "万元"));
+}

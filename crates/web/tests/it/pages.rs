@@ -83,10 +83,25 @@ async fn browser_flow_with_csrf() {
     let n = e.app.audit_verify(None).await.unwrap();
     assert!(n.first_broken.is_none());
 
+    // The gradient ledger, the import and search pages render for the office.
+    for (path, needle) in [
+        ("/gradient", "上市（并购标的）后备企业资源库"),
+        ("/import", "可识别的列"),
+        ("/search?q=页面测试", "页面测试有限公司"),
+    ] {
+        let r = c.get(format!("{}{path}", e.base)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert!(r.text().await.unwrap().contains(needle), "{path}");
+    }
+    let xlsx = c.get(format!("{}/enterprises/export.xlsx?q=页面测试", e.base)).send().await.unwrap();
+    assert!(xlsx.headers().get("content-disposition").unwrap().to_str().unwrap().contains("filename*=UTF-8''"));
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+
     // The auditor's navigation shows the audit page, not the ledger.
     let c2 = client();
     let home = login(&c2, &e.base, "auditor1").await;
     assert!(home.contains("审计日志") && !home.contains("href=\"/enterprises\""));
+    assert_eq!(c2.get(format!("{}/import", e.base)).send().await.unwrap().status(), 403);
     let audit = c2.get(format!("{}/audit?entity=enterprise", e.base)).send().await.unwrap().text().await.unwrap();
     assert!(audit.contains("enterprise.create") && audit.contains("哈希链完整"));
 }
