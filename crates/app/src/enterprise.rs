@@ -350,6 +350,7 @@ impl App {
         })?;
         let after = serde_json::to_value(d).map_err(|e| AppError::Internal(e.to_string()))?;
         store::history::record(tx, "enterprise", id, None, &after, &["is_demo"], "录入", now, actor.id).await?;
+        self.flag_same_names(tx, id, &d.name, now).await?;
         store::audit::append(tx, now, &audit_entry(actor, "enterprise.create", "enterprise", id, None, Some(after)))
             .await?;
         // After the audit row: the audit head's lock orders feed numbers by commit.
@@ -416,6 +417,10 @@ impl App {
             Some(p.account_id),
         )
         .await?;
+        if d.name != old.name {
+            store::registry::add_alias(&mut tx, id, "former_name", &old.name).await?;
+            self.flag_same_names(&mut tx, id, &d.name, now).await?;
+        }
         store::audit::append(
             &mut tx,
             now,

@@ -420,10 +420,16 @@ impl App {
                 p.by(),
             )
             .await?;
+            if new.name != old.name {
+                store::registry::add_alias(&mut tx, old.id, "former_name", &old.name).await?;
+            }
             ids.push(old.id);
         }
         let after = serde_json::json!({"file": report.file, "rows": report.rows, "created": report.created, "updated": report.updated,
             "unchanged": report.unchanged, "first_id": ids.iter().min(), "last_id": ids.iter().max()});
+        for (a, b) in store::registry::same_name_pairs(&mut tx, &ids).await? {
+            store::registry::add_candidate(&mut tx, a, b, "名称规范化后相同（导入）", now).await?;
+        }
         store::audit::append(
             &mut tx,
             now,

@@ -11,6 +11,7 @@ pub mod export;
 pub mod import;
 pub mod ledger;
 pub mod reference;
+pub mod registry;
 pub mod search;
 pub mod secret;
 

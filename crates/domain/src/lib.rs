@@ -9,6 +9,7 @@ pub mod indicator;
 pub mod industry;
 pub mod money;
 pub mod region;
+pub mod registry;
 pub mod role;
 pub mod size;
 pub mod uscc;

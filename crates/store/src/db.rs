@@ -125,7 +125,9 @@ impl Db {
             Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
             Db::Pg(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
         }
-        crate::reference::load_all(self, now).await
+        crate::reference::load_all(self, now).await?;
+        crate::registry::backfill_name_keys(self).await?;
+        Ok(())
     }
 
     pub async fn begin(&self) -> Result<Tx> {

@@ -277,12 +277,12 @@ pub async fn insert(tx: &mut Tx, d: &EnterpriseData, at: DateTime<Utc>, by: Opti
     Ok(on_tx!(tx, c => sqlx::query_scalar(
         "INSERT INTO enterprise (uscc, name, region_code, park_code, industry_code, employees, revenue_fen, assets_fen, size, \
          above_scale, founded_on, address, contact_name, contact_phone, description, is_demo, archived, version, \
-         created_at, created_by, updated_at, updated_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, FALSE, 1, $17, $18, $17, $18) RETURNING id")
+         created_at, created_by, updated_at, updated_by, name_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, FALSE, 1, $17, $18, $17, $18, $19) RETURNING id")
         .bind(&d.uscc).bind(&d.name).bind(&d.region_code).bind(&d.park_code).bind(&d.industry_code)
         .bind(d.employees).bind(d.revenue_fen).bind(d.assets_fen).bind(&d.size).bind(d.above_scale)
         .bind(d.founded_on).bind(&d.address).bind(&d.contact_name).bind(&d.contact_phone)
-        .bind(&d.description).bind(d.is_demo).bind(at).bind(by).fetch_one(c).await?))
+        .bind(&d.description).bind(d.is_demo).bind(at).bind(by).bind(domain::registry::name_key(&d.name)).fetch_one(c).await?))
 }
 
 /// Updates an enterprise the caller may write, if it is still at `version`.
@@ -299,6 +299,7 @@ pub async fn update(
     let mut q = Sql::new("UPDATE enterprise SET ");
     q.push("uscc = ").bind(&d.uscc);
     q.push(", name = ").bind(&d.name);
+    q.push(", name_key = ").bind(domain::registry::name_key(&d.name));
     q.push(", region_code = ").bind(&d.region_code);
     q.push(", park_code = ");
     opt_text(&mut q, &d.park_code);

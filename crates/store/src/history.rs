@@ -73,12 +73,18 @@ fn push_opt(q: &mut Sql, v: Option<String>) -> &mut Sql {
     }
 }
 
-/// The history of one record, newest first. Callers check the record's scope first.
+/// The history of one record (with records merged into it), newest first. Callers check the
+/// record's scope first.
 pub async fn of(db: &Db, entity: &str, entity_id: i64) -> Result<Vec<FieldChange>> {
     let mut q = Sql::new(
         "SELECT h.field, h.old_value, h.new_value, h.source, h.changed_at, h.changed_by, a.display_name AS changed_by_name \
          FROM field_history h LEFT JOIN account a ON a.id = h.changed_by WHERE h.entity = ",
     );
-    q.bind(entity).push(" AND h.entity_id = ").bind(entity_id).push(" ORDER BY h.id DESC LIMIT 500");
+    q.bind(entity).push(" AND (h.entity_id = ").bind(entity_id);
+    if entity == "enterprise" {
+        // A merge keeps both histories: the merged records' rows show with the kept one.
+        q.push(" OR h.entity_id IN (SELECT id FROM enterprise WHERE merged_into = ").bind(entity_id).push(")");
+    }
+    q.push(") ORDER BY h.id DESC LIMIT 500");
     q.fetch_all(db).await
 }

@@ -13,6 +13,7 @@ pub mod gradient;
 pub mod history;
 pub mod indicator;
 pub mod reference;
+pub mod registry;
 pub mod sql;
 
 pub use db::{Backend, Db, Tx};

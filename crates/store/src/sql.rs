@@ -151,6 +151,14 @@ impl Sql {
         })
     }
 
+    pub async fn fetch_all_tx<T: AnyRow>(&self, tx: &mut Tx) -> Result<Vec<T>> {
+        let text = AssertSqlSafe(self.text.clone());
+        Ok(match tx {
+            Tx::Sqlite(t) => sqlx::query_as_with(text, self.sqlite_args()).fetch_all(&mut **t).await?,
+            Tx::Pg(t) => sqlx::query_as_with(text, self.pg_args()).fetch_all(&mut **t).await?,
+        })
+    }
+
     pub async fn fetch_optional_tx<T: AnyRow>(&self, tx: &mut Tx) -> Result<Option<T>> {
         let text = AssertSqlSafe(self.text.clone());
         Ok(match tx {

@@ -39,6 +39,10 @@ pub fn routes() -> Router<AppState> {
         .route("/audit", get(audit_page))
         .route("/search", get(search_page))
         .route("/gradient", get(gradient_page))
+        .route("/registry", get(registry_page))
+        .route("/registry/merge/{id}", post(merge_submit))
+        .route("/registry/corrections/{id}", post(review_submit))
+        .route("/enterprises/{id}/corrections", post(correction_submit))
         .route("/enterprises/export.xlsx", get(enterprise_export_xlsx))
         .route(
             "/import",
@@ -59,6 +63,7 @@ pub struct Nav {
     pub policy: bool,
     pub audit: bool,
     pub import: bool,
+    pub registry: bool,
 }
 
 impl Nav {
@@ -82,6 +87,7 @@ impl Nav {
             policy: p.has(Role::Secadmin),
             audit: p.has(Role::Auditor),
             import: p.enterprise_scope.writes_anything(),
+            registry: p.enterprise_scope.writes_anything(),
         }
     }
 }
@@ -499,20 +505,56 @@ struct EnterpriseTpl {
     can_delete: bool,
     updated_by: String,
     indicators: app::ledger::IndicatorView,
+    corrections: Vec<CorrectionView>,
+    can_correct: bool,
+    /// (field, label, value) of the correction form, kept after a failed submit.
+    correction_form: Vec<(String, String, String)>,
+    correction_reason: String,
+    correction_errors: Vec<String>,
     chart_json: String,
     honours: Vec<app::store::gradient::HonourRow>,
     gradients: Vec<(String, String, bool, bool, String)>,
 }
 
 async fn enterprise_detail(State(s): State<AppState>, u: WebUser, id: Result<Path<i64>, PathRejection>) -> PageResult {
-    let page = s.app.enterprise_page(&u.p, id_of(id)?).await?;
+    detail_view(&s, &u.p, id_of(id)?, None, vec![]).await
+}
+
+/// The enterprise page; `proposed` keeps a failed correction form's values and `errors` its messages.
+async fn detail_view(
+    s: &AppState,
+    p: &Principal,
+    id: i64,
+    proposed: Option<(&HashMap<String, String>, String)>,
+    errors: Vec<String>,
+) -> PageResult {
+    let page = s.app.enterprise_page(p, id).await?;
     let r = &page.row;
-    Ok(EnterpriseTpl {
-        nav: Nav::of(&u.p, "enterprises"),
+    let can_correct =
+        p.grants.iter().any(|g| g.role == Role::Enterprise && g.scope.as_deref() == Some(r.uscc.as_str()));
+    let current = app::enterprise::EnterpriseInput::from_row(r);
+    let correction_form = app::registry::CORRECTABLE
+        .iter()
+        .map(|(f, label)| {
+            let v = match &proposed {
+                Some((form, _)) => form.get(*f).cloned().unwrap_or_default(),
+                None => app::registry::field_value(&current, f),
+            };
+            (f.to_string(), label.to_string(), v)
+        })
+        .collect();
+    let corrections = if can_correct || page.may_edit {
+        s.app.corrections_of(p, id).await?.into_iter().map(correction_view).collect()
+    } else {
+        vec![]
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let t = EnterpriseTpl {
+        nav: Nav::of(p, "enterprises"),
         revenue: r.revenue_fen.map(domain::money::format_wan).unwrap_or_else(|| "—".into()),
         assets: r.assets_fen.map(domain::money::format_wan).unwrap_or_else(|| "—".into()),
         can_edit: page.may_edit,
-        can_delete: u.p.enterprise_scope.delete,
+        can_delete: p.enterprise_scope.delete,
         updated_by: r.updated_by_name.clone().unwrap_or_else(|| "系统".into()),
         chart_json: chart_json(&page.indicators),
         e: crate::view::EnterpriseOut::from(r),
@@ -533,8 +575,13 @@ async fn enterprise_detail(State(s): State<AppState>, u: WebUser, id: Result<Pat
         history: page.history,
         indicators: page.indicators,
         honours: page.honours,
-    }
-    .into_response())
+        corrections,
+        can_correct,
+        correction_form,
+        correction_reason: proposed.map(|(_, r)| r).unwrap_or_default(),
+        correction_errors: errors,
+    };
+    Ok((status, t).into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -820,6 +867,7 @@ pub fn field_label(f: &str) -> &str {
         "contact_name" => "联系人",
         "contact_phone" => "联系电话",
         "description" => "简介",
+        "merged_from" => "合并记录",
         other => other,
     }
 }
@@ -1355,4 +1403,143 @@ async fn gradient_page(State(s): State<AppState>, u: WebUser, Query(gp): Query<G
             .collect(),
     }
     .into_response())
+}
+
+// ---- registry discipline ----
+
+#[derive(Template, WebTemplate)]
+#[template(path = "registry.html")]
+struct RegistryTpl {
+    nav: Nav,
+    candidates: Vec<app::store::registry::CandidateRow>,
+    corrections: Vec<CorrectionView>,
+    rule: &'static [&'static str],
+    sources: &'static [&'static str],
+    notice: Option<String>,
+    errors: Vec<FieldError>,
+}
+
+pub struct CorrectionView {
+    pub id: i64,
+    pub enterprise_id: i64,
+    pub enterprise_name: String,
+    pub proposed_by: String,
+    pub reason: String,
+    pub status: &'static str,
+    pub note: String,
+    pub at: String,
+    /// (field label, from, to)
+    pub changes: Vec<(String, String, String)>,
+}
+
+fn correction_view(c: app::store::registry::CorrectionRow) -> CorrectionView {
+    let v: serde_json::Value = serde_json::from_str(&c.changes_json).unwrap_or_default();
+    let label = |f: &str| app::registry::CORRECTABLE.iter().find(|(k, _)| *k == f).map(|(_, l)| *l).unwrap_or("其他");
+    let text = |x: Option<&serde_json::Value>| x.and_then(|x| x.as_str()).unwrap_or("").to_string();
+    CorrectionView {
+        id: c.id,
+        enterprise_id: c.enterprise_id,
+        enterprise_name: c.enterprise_name,
+        proposed_by: c.proposed_by_name,
+        reason: c.reason,
+        status: match c.status.as_str() {
+            "approved" => "已通过",
+            "rejected" => "已驳回",
+            _ => "待审核",
+        },
+        note: c.review_note,
+        at: fmt_time(&c.created_at),
+        changes: v
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(f, x)| (label(f).to_string(), text(x.get("from")), text(x.get("to"))))
+            .collect(),
+    }
+}
+
+async fn registry_view(s: &AppState, p: &Principal, notice: Option<String>, errors: Vec<FieldError>) -> PageResult {
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let t = RegistryTpl {
+        nav: Nav::of(p, "registry"),
+        candidates: s.app.merge_candidates(p).await?,
+        corrections: s.app.pending_corrections(p).await?.into_iter().map(correction_view).collect(),
+        rule: domain::registry::CONFLICT_RULE,
+        sources: &domain::registry::SOURCE_PRECEDENCE,
+        notice,
+        errors,
+    };
+    Ok((status, t).into_response())
+}
+
+async fn registry_page(State(s): State<AppState>, u: WebUser) -> PageResult {
+    registry_view(&s, &u.p, None, vec![]).await
+}
+
+/// The outcome of a review action: a notice, the form's errors, or an error page.
+async fn after_action(s: &AppState, p: &Principal, r: Result<(), AppError>, ok: &str) -> PageResult {
+    match r {
+        Ok(()) => registry_view(s, p, Some(ok.to_string()), vec![]).await,
+        Err(AppError::Invalid(f)) => registry_view(s, p, None, f).await,
+        Err(e @ (AppError::Conflict(_) | AppError::Stale { .. })) => {
+            registry_view(s, p, None, vec![FieldError::new("version", e.user_message())]).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn merge_submit(
+    State(s): State<AppState>,
+    u: WebUser,
+    id: Result<Path<i64>, PathRejection>,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> PageResult {
+    let id = id_of(id)?;
+    let Form(form) = form.map_err(bad_form)?;
+    check_csrf(&u.p, &form)?;
+    let keep = match field(&form, "keep").as_str() {
+        "distinct" => None,
+        k => Some(
+            k.parse::<i64>().map_err(|_| PageError(AppError::invalid("keep", "请选择保留哪一家或确认为不同企业")))?,
+        ),
+    };
+    let r = s.app.decide_merge(&u.p, id, keep).await;
+    after_action(&s, &u.p, r, if keep.is_some() { "已合并，两条记录的历史均已保留" } else { "已确认为不同企业" }).await
+}
+
+async fn review_submit(
+    State(s): State<AppState>,
+    u: WebUser,
+    id: Result<Path<i64>, PathRejection>,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> PageResult {
+    let id = id_of(id)?;
+    let Form(form) = form.map_err(bad_form)?;
+    check_csrf(&u.p, &form)?;
+    let approve = field(&form, "decision") == "approve";
+    let r = s.app.review_correction(&u.p, id, approve, &field(&form, "note")).await;
+    after_action(&s, &u.p, r, if approve { "已通过，更正已生效" } else { "已驳回" }).await
+}
+
+async fn correction_submit(
+    State(s): State<AppState>,
+    u: WebUser,
+    id: Result<Path<i64>, PathRejection>,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> PageResult {
+    let id = id_of(id)?;
+    let Form(form) = form.map_err(bad_form)?;
+    check_csrf(&u.p, &form)?;
+    let proposed: Vec<(String, String)> = app::registry::CORRECTABLE
+        .iter()
+        .filter_map(|(f, _)| form.get(*f).map(|v| (f.to_string(), v.clone())))
+        .collect();
+    match s.app.propose_correction(&u.p, id, &proposed, &field(&form, "reason")).await {
+        Ok(_) => Ok(Redirect::to(&format!("/enterprises/{id}#corrections")).into_response()),
+        Err(AppError::Invalid(f)) => {
+            let errors = f.into_iter().map(|f| f.message).collect();
+            detail_view(&s, &u.p, id, Some((&form, field(&form, "reason"))), errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

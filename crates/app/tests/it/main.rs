@@ -8,4 +8,5 @@ mod demo;
 mod enterprises;
 mod harness;
 mod import;
+mod registry;
 mod schema;

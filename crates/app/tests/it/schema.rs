@@ -91,6 +91,7 @@ async fn migrations_in_lockstep() {
         "chain",
         "chain_region",
         "change_feed",
+        "correction",
         "department",
         "enterprise",
         "enterprise_alias",
@@ -105,6 +106,7 @@ async fn migrations_in_lockstep() {
         "industry",
         "industry_concordance",
         "listing_reserve",
+        "merge_candidate",
         "reference_load",
         "region",
         "security_policy",
@@ -129,7 +131,7 @@ async fn migrations_in_lockstep() {
     assert!(a.contains(&("size_threshold".into(), "large_min".into(), "double precision".into(), true)));
     assert!(a.contains(&("enterprise".into(), "above_scale".into(), "boolean".into(), true)));
     assert!(a.contains(&("indicator_value".into(), "value".into(), "double precision".into(), true)));
-    assert_eq!(a.len(), 194, "column count");
+    assert_eq!(a.len(), 215, "column count");
     assert_eq!(sqlite_indexes(lite).await, pg_indexes(pg, &schema).await, "indexes");
 }
 

@@ -87,6 +87,7 @@ async fn browser_flow_with_csrf() {
     for (path, needle) in [
         ("/gradient", "上市（并购标的）后备企业资源库"),
         ("/import", "可识别的列"),
+        ("/registry", "数据冲突处理规则"),
         ("/search?q=页面测试", "页面测试有限公司"),
     ] {
         let r = c.get(format!("{}{path}", e.base)).send().await.unwrap();
