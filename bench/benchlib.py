@@ -178,17 +178,47 @@ class Measured:
             return ""
 
 
+# A small launcher between this script and the measured program. On Linux a child's
+# ru_maxrss keeps the high-water mark of the memory it had before exec, i.e. of the forked
+# copy of its parent; a direct child of this script would report this script's own RSS (the
+# generated rows) whenever that is larger. The launcher is a fresh interpreter of ~10 MiB,
+# so the figure it reads with wait4 is the program's own peak (never below ~10 MiB).
+_LAUNCHER = r"""
+import ctypes, json, os, signal, subprocess, sys, time
+def pdeathsig():
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)
+    except Exception:
+        pass
+pdeathsig()
+out, cmd = sys.argv[1], sys.argv[2:]
+t0 = time.perf_counter()
+p = subprocess.Popen(cmd, preexec_fn=pdeathsig)
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # the program gets the group's SIGINT; we wait for it
+while True:
+    try:
+        _, status, ru = os.wait4(p.pid, 0)
+        break
+    except InterruptedError:
+        continue
+wall = time.perf_counter() - t0
+with open(out, "w") as f:
+    json.dump({"rc": os.waitstatus_to_exitcode(status), "wall": wall, "maxrss": ru.ru_maxrss}, f)
+"""
+
+
 def run_measured(cleanup: Cleanup, cmd: list[str], log: Path, env: dict | None = None) -> Measured:
-    """Runs `cmd` to completion with stdout+stderr to `log`. Wall time is from just before
-    the fork to the reap; peak RSS comes from the rusage of this one child (os.wait4), so
-    other children of this script do not count."""
+    """Runs `cmd` to completion with stdout+stderr to `log`, through the launcher above:
+    wall time from the launcher's fork to its reap of the program, peak RSS from the
+    program's own rusage."""
     e = dict(os.environ)
     e.setdefault("RUST_LOG", "warn")
     e.update(env or {})
+    result = log.with_name(log.name + ".rusage.json")
+    result.unlink(missing_ok=True)
     with open(log, "wb") as out:
-        t0 = time.perf_counter()
         p = subprocess.Popen(
-            cmd,
+            [sys.executable, "-c", _LAUNCHER, str(result), *cmd],
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -198,14 +228,20 @@ def run_measured(cleanup: Cleanup, cmd: list[str], log: Path, env: dict | None =
         )
         cleanup.procs.append(p)
         try:
-            _, status, ru = os.wait4(p.pid, 0)
+            p.wait()
         except BaseException:
             stop_process(p)
             raise
-        wall = time.perf_counter() - t0
-        p.returncode = os.waitstatus_to_exitcode(status)
-        cleanup.procs.remove(p)
-    return Measured(p.returncode, wall, ru.ru_maxrss, log)
+        finally:
+            if p in cleanup.procs:
+                cleanup.procs.remove(p)
+    try:
+        r = json.loads(result.read_text())
+    except (OSError, ValueError):
+        raise BenchError(f"the launcher of {cmd[0]} exited with {p.returncode} and left no figures:\n{tail(log)}")
+    finally:
+        result.unlink(missing_ok=True)
+    return Measured(r["rc"], r["wall"], r["maxrss"], log)
 
 
 # ---------------------------------------------------------------------------------------

@@ -508,7 +508,7 @@ class Result:
         return self.rows / self.m.wall_s if self.m.wall_s > 0 else float("inf")
 
     def line(self) -> str:
-        return f"  {self.label:<44} {self.rate:>11,.0f} rows/s  {self.m.wall_s:8.2f} s  peak RSS {self.m.maxrss_mib:7.0f} MiB"
+        return f"  {self.label:<52} {self.rate:>11,.0f} rows/s  {self.m.wall_s:8.2f} s  peak RSS {self.m.maxrss_mib:7.0f} MiB"
 
 
 def run_qianglian(cleanup, binary: Path, tmp: Path, file: Path, rows: int, tag: str) -> bl.Measured:

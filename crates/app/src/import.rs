@@ -396,9 +396,8 @@ impl App {
         let mut tx = self.db.begin().await?;
         let source = format!("导入：{}", report.file);
         let mut ids = Vec::with_capacity(inserts.len() + changed.len());
-        for (_, d) in &inserts {
-            ids.push(store::enterprise::insert(&mut tx, d, now, p.by()).await?);
-        }
+        let new_rows: Vec<EnterpriseData> = inserts.into_iter().map(|(_, d)| d).collect();
+        ids.extend(store::enterprise::insert_many(&mut tx, &new_rows, now, p.by()).await?);
         for (old, new, before, after) in &changed {
             store::enterprise::update(&mut tx, &p.enterprise_scope, old.id, old.version, new, now, p.by())
                 .await

@@ -285,6 +285,52 @@ pub async fn insert(tx: &mut Tx, d: &EnterpriseData, at: DateTime<Utc>, by: Opti
         .bind(&d.description).bind(d.is_demo).bind(at).bind(by).bind(domain::registry::name_key(&d.name)).fetch_one(c).await?))
 }
 
+/// Inserts many enterprises in multi-row statements; returns their ids in input order.
+pub async fn insert_many(tx: &mut Tx, rows: &[EnterpriseData], at: DateTime<Utc>, by: Option<i64>) -> Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(100) {
+        let mut q = Sql::new(
+            "INSERT INTO enterprise (uscc, name, region_code, park_code, industry_code, employees, revenue_fen, assets_fen, size, \
+             above_scale, founded_on, address, contact_name, contact_phone, description, is_demo, archived, version, \
+             created_at, created_by, updated_at, updated_by, name_key) VALUES ",
+        );
+        for (i, d) in chunk.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" });
+            q.bind(&d.uscc).push(", ").bind(&d.name).push(", ").bind(&d.region_code).push(", ");
+            opt_text(&mut q, &d.park_code);
+            q.push(", ").bind(&d.industry_code).push(", ");
+            opt_i64(&mut q, d.employees);
+            q.push(", ");
+            opt_i64(&mut q, d.revenue_fen);
+            q.push(", ");
+            opt_i64(&mut q, d.assets_fen);
+            q.push(", ");
+            opt_text(&mut q, &d.size);
+            q.push(", ").bind(d.above_scale).push(", ");
+            match d.founded_on {
+                Some(v) => q.bind(v),
+                None => q.push("NULL"),
+            };
+            q.push(", ").bind(&d.address).push(", ").bind(&d.contact_name).push(", ").bind(&d.contact_phone);
+            q.push(", ").bind(&d.description).push(", ").bind(d.is_demo).push(", FALSE, 1, ").bind(at).push(", ");
+            opt_i64(&mut q, by);
+            q.push(", ").bind(at).push(", ");
+            opt_i64(&mut q, by);
+            q.push(", ").bind(domain::registry::name_key(&d.name)).push(")");
+        }
+        q.execute_tx(tx).await?;
+        // USCCs are unique: read the new ids back by them, in input order.
+        let mut r = Sql::new("SELECT id, uscc FROM enterprise WHERE uscc IN ");
+        r.bind_list(chunk.iter().map(|d| d.uscc.as_str()));
+        let found: std::collections::HashMap<String, i64> =
+            r.fetch_all_tx::<(i64, String)>(tx).await?.into_iter().map(|(id, u)| (u, id)).collect();
+        for d in chunk {
+            ids.push(*found.get(&d.uscc).ok_or(StoreError::NotFound)?);
+        }
+    }
+    Ok(ids)
+}
+
 /// Updates an enterprise the caller may write, if it is still at `version`.
 #[allow(clippy::too_many_arguments)]
 pub async fn update(

@@ -20,7 +20,7 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Qianglian 强链 API", description = "重点产业链工作平台 JSON API。令牌由 POST /api/v1/auth/token 取得，之后以 Authorization: Bearer 携带。"),
-    paths(token, logout, me, search, indicator_catalogue, enterprise_indicators, honours, add_honour, gradients, set_gradient, listing_reserve, set_reserve, list_enterprises, create_enterprise, get_enterprise, update_enterprise, delete_enterprise, enterprise_history, regions, industries, chains, audit_verify),
+    paths(token, logout, me, search, import_file, indicator_catalogue, enterprise_indicators, honours, add_honour, gradients, set_gradient, listing_reserve, set_reserve, list_enterprises, create_enterprise, get_enterprise, update_enterprise, delete_enterprise, enterprise_history, regions, industries, chains, audit_verify),
     components(schemas(ErrorBody, crate::error::FieldErrorDoc)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -52,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .route("/chains", get(chains))
         .route("/audit/verify", get(audit_verify))
         .route("/search", get(search))
+        .route("/imports/{kind}", post(import_file).layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)))
         .route("/indicators", get(indicator_catalogue))
         .route("/enterprises/{id}/indicators", get(enterprise_indicators))
         .route("/honours", get(honours))
@@ -766,4 +767,89 @@ async fn set_reserve(
     };
     s.app.set_reserve(&u.p, &e).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- import ----
+
+#[derive(Deserialize, IntoParams)]
+pub struct ImportQuery {
+    /// Validate and report only.
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RowProblemOut {
+    /// The row number as Excel shows it (header = 1).
+    pub line: usize,
+    pub column: String,
+    pub value: String,
+    pub message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImportReportOut {
+    pub kind: String,
+    pub file: String,
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// True when the rows were written; a report with errors wrote nothing.
+    pub committed: bool,
+    pub errors: Vec<RowProblemOut>,
+    pub warnings: Vec<String>,
+}
+
+/// Imports an xlsx or csv file sent as the request body (enterprises, indicators or
+/// honours); name it with `X-File-Name` (percent-encoded UTF-8 allowed). All rows are
+/// validated first: 200 when imported (or valid in a dry run), 422 with the row-by-row
+/// report when any row is invalid — then nothing is written.
+#[utoipa::path(post, path = "/api/v1/imports/{kind}", params(("kind" = String, Path), ImportQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = ImportReportOut), (status = 422, body = ImportReportOut), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody)))]
+async fn import_file(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Path(kind): Path<String>,
+    q: Result<Query<ImportQuery>, QueryRejection>,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<(StatusCode, Json<ImportReportOut>), ApiError> {
+    let kind = app::import::ImportKind::parse(&kind)
+        .ok_or_else(|| ApiError(AppError::invalid("kind", "导入类型应为 enterprises、indicators 或 honours")))?;
+    let Query(q) = q.map_err(|_| ApiError(AppError::invalid("dry_run", "dry_run 应为 true 或 false")))?;
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError(AppError::TooLarge("文件过大".into()))
+        } else {
+            ApiError(AppError::invalid("body", "无法读取上传的文件"))
+        }
+    })?;
+    let name = headers
+        .get("x-file-name")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned())
+        .unwrap_or_else(|| "upload.csv".into());
+    let opts = app::import::ImportOptions { dry_run: q.dry_run.unwrap_or(false), ..Default::default() };
+    let r = s.app.import(&u.p, kind, &body, &name, &opts, &|_, _| {}).await?;
+    let status = if r.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((
+        status,
+        Json(ImportReportOut {
+            kind: r.kind.code().into(),
+            file: r.file,
+            rows: r.rows,
+            created: r.created,
+            updated: r.updated,
+            unchanged: r.unchanged,
+            committed: r.committed,
+            errors: r
+                .errors
+                .into_iter()
+                .map(|e| RowProblemOut { line: e.line, column: e.column, value: e.value, message: e.message })
+                .collect(),
+            warnings: r.warnings,
+        }),
+    ))
 }

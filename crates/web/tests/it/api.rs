@@ -332,3 +332,62 @@ async fn ledger_api_honours_gradients_and_reserve() {
         c.get(format!("{base}/api/v1/indicators")).bearer_auth(&region).send().await.unwrap().json().await.unwrap();
     assert!(cat.as_array().unwrap().iter().any(|d| d["name"] == "营业收入" && d["unit"] == "万元"));
 }
+
+#[tokio::test]
+async fn import_api_reports_rows_and_writes_all_or_nothing() {
+    let e = env().await;
+    let office = token(&e, "office1").await;
+    let viewer = token(&e, "viewer1").await;
+    let c = client();
+    let url = format!("{}/api/v1/imports/enterprises", e.base);
+    let (a, b) = (uscc(61), uscc(62));
+    let good = format!(
+        "统一社会信用代码,企业名称,所属区县,行业代码\n{a},接口导入甲有限公司,宣汉县,2614\n{b},接口导入乙有限公司,达川区,3061\n"
+    );
+    let bad = good.replace("3061", "30");
+    let send = |body: String, token: &str, q: &str| {
+        c.post(format!("{url}{q}"))
+            .bearer_auth(token)
+            .header("x-file-name", "%E4%BC%81%E4%B8%9A.csv")
+            .header("content-type", "application/octet-stream")
+            .body(body)
+            .send()
+    };
+    let r = send(bad, &office, "").await.unwrap();
+    assert_eq!(r.status(), 422);
+    let rep: Value = r.json().await.unwrap();
+    assert_eq!(rep["committed"], false);
+    assert_eq!(rep["file"], "企业.csv");
+    assert_eq!(rep["errors"][0]["line"], 3);
+    assert_eq!(rep["errors"][0]["column"], "行业代码");
+    let r = send(good.clone(), &office, "?dry_run=true").await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["committed"], false);
+    let list: Value = c
+        .get(format!("{}/api/v1/enterprises", e.base))
+        .bearer_auth(&office)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 0);
+    assert_eq!(send(good.clone(), &viewer, "").await.unwrap().status(), 403);
+    let r = send(good, &office, "").await.unwrap();
+    assert_eq!(r.status(), 200);
+    let rep: Value = r.json().await.unwrap();
+    assert_eq!((rep["committed"].clone(), rep["created"].clone()), (json!(true), json!(2)));
+    let list: Value = c
+        .get(format!("{}/api/v1/enterprises", e.base))
+        .bearer_auth(&office)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 2);
+    let r = c.post(format!("{}/api/v1/imports/projects", e.base)).bearer_auth(&office).body("x").send().await.unwrap();
+    assert_eq!(r.status(), 400);
+}

@@ -19,7 +19,7 @@ fn bodies() -> impl Strategy<Value = (usize, Vec<u8>, bool)> {
         ),
         Just(br#"{"version":"x"}"#.to_vec()),
     ];
-    (0usize..6, json_like, any::<bool>())
+    (0usize..7, json_like, any::<bool>())
 }
 
 #[test]
@@ -31,7 +31,8 @@ fn random_bodies_never_cause_a_server_error() {
         (e, t)
     });
     let c = reqwest::Client::new();
-    let endpoints: [(&str, &str); 6] = [
+    let endpoints: [(&str, &str); 7] = [
+        ("POST", "/api/v1/imports/enterprises"),
         ("POST", "/api/v1/enterprises"),
         ("PUT", "/api/v1/enterprises/1"),
         ("DELETE", "/api/v1/enterprises/1"),
