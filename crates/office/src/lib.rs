@@ -34,7 +34,7 @@ pub use headers::{
 };
 pub use limits::Limits;
 pub use sniff::{FileKind, sniff};
-pub use table::{Row, RowVisitor, Table, read_table, visit_rows};
+pub use table::{Row, RowVisitor, Table, read_headers, read_table, visit_rows};
 pub use xlsxout::{CellOut, RowError, content_disposition, error_report_xlsx, write_xlsx};
 pub use zipcheck::check_zip;
 

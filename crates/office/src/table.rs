@@ -31,6 +31,36 @@ pub trait RowVisitor {
     fn row(&mut self, row: Row) -> Result<(), Self::Error>;
 }
 
+/// Reads only the header row of an upload (for the column-mapping step), with the same
+/// checks as [`read_table`].
+pub fn read_headers(bytes: &[u8], file_name: &str, limits: &Limits) -> Result<Vec<String>, OfficeError> {
+    enum Stop {
+        Office(OfficeError),
+        Done,
+    }
+    impl From<OfficeError> for Stop {
+        fn from(e: OfficeError) -> Self {
+            Stop::Office(e)
+        }
+    }
+    struct First(Vec<String>);
+    impl RowVisitor for First {
+        type Error = Stop;
+        fn headers(&mut self, headers: &[String]) -> Result<(), Stop> {
+            self.0 = headers.to_vec();
+            Err(Stop::Done)
+        }
+        fn row(&mut self, _: Row) -> Result<(), Stop> {
+            Err(Stop::Done)
+        }
+    }
+    let mut v = First(Vec::new());
+    match visit_rows(bytes, file_name, limits, &mut v) {
+        Ok(_) | Err(Stop::Done) => Ok(v.0),
+        Err(Stop::Office(e)) => Err(e),
+    }
+}
+
 /// Reads a whole upload into a [`Table`]: size check, type sniffing, zip check, then parsing.
 pub fn read_table(bytes: &[u8], file_name: &str, limits: &Limits) -> Result<Table, OfficeError> {
     struct Collect(Table);

@@ -1241,6 +1241,33 @@ struct ImportTpl {
     report: Option<app::import::ImportReport>,
     file_error: Option<String>,
     fields: Vec<(String, String, bool, String)>,
+    /// The column-mapping step: each header of the file with its choices.
+    mapping: Vec<(String, Vec<Opt>)>,
+}
+
+/// Choices for one header: automatic, ignore, or one of the fields.
+fn mapping_of(
+    kind: app::import::ImportKind,
+    headers: &[String],
+    chosen: &HashMap<String, String>,
+) -> Vec<(String, Vec<Opt>)> {
+    headers
+        .iter()
+        .filter(|h| !h.is_empty())
+        .map(|h| {
+            let cur = chosen.get(h).map(String::as_str).unwrap_or("auto");
+            let mut o = vec![
+                Opt { value: "auto".into(), label: "自动识别".into(), selected: cur == "auto" },
+                Opt { value: "ignore".into(), label: "忽略此列".into(), selected: cur == "ignore" },
+            ];
+            o.extend(kind.fields().iter().map(|f| Opt {
+                value: f.key.into(),
+                label: f.label.into(),
+                selected: cur == f.key,
+            }));
+            (h.clone(), o)
+        })
+        .collect()
 }
 
 fn import_kinds(current: &str) -> Vec<Opt> {
@@ -1264,6 +1291,7 @@ async fn import_page(u: WebUser) -> PageResult {
         report: None,
         file_error: None,
         fields: field_help(app::import::ImportKind::Enterprises),
+        mapping: vec![],
     }
     .into_response())
 }
@@ -1295,20 +1323,40 @@ async fn import_submit(State(s): State<AppState>, u: WebUser, mut mp: axum::extr
     let kind = app::import::ImportKind::parse(&kind_code)
         .ok_or_else(|| PageError(AppError::invalid("kind", "请选择导入类型")))?;
     let mode = fields.get("mode").cloned().unwrap_or_default();
-    let render = |report: Option<app::import::ImportReport>, file_error: Option<String>, status: StatusCode| {
+    // The mapping step's choices: `maph{i}` holds a header, `mapv{i}` its choice (auto,
+    // ignore or a field key). Field names stay ASCII: clients encode non-ASCII names differently.
+    let chosen: HashMap<String, String> = fields
+        .iter()
+        .filter_map(|(k, h)| {
+            let i = k.strip_prefix("maph")?;
+            Some((h.clone(), fields.get(&format!("mapv{i}"))?.clone()))
+        })
+        .collect();
+    let overrides: HashMap<String, String> = chosen
+        .iter()
+        .filter(|(_, v)| v.as_str() != "auto")
+        .map(|(h, v)| (h.clone(), if v == "ignore" { String::new() } else { v.clone() }))
+        .collect();
+    let render = |report: Option<app::import::ImportReport>,
+                  file_error: Option<String>,
+                  headers: Vec<String>,
+                  status: StatusCode| {
         let t = ImportTpl {
             nav: Nav::of(&u.p, "import"),
             kinds: import_kinds(kind.code()),
             report,
             file_error,
             fields: field_help(kind),
+            mapping: mapping_of(kind, &headers, &chosen),
         };
         Ok((status, t).into_response())
     };
     let Some((fname, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return render(None, Some("请选择要导入的文件".into()), StatusCode::BAD_REQUEST);
+        return render(None, Some("请选择要导入的文件".into()), vec![], StatusCode::BAD_REQUEST);
     };
-    let opts = app::import::ImportOptions { dry_run: mode != "commit", ..Default::default() };
+    let opts = app::import::ImportOptions { dry_run: mode != "commit", overrides, ..Default::default() };
+    // The mapping step is offered when a header was not recognised or the file was refused for its headers.
+    let headers = || office::read_headers(&bytes, &fname, &office::Limits::default()).unwrap_or_default();
     match s.app.import(&u.p, kind, &bytes, &fname, &opts, &|_, _| {}).await {
         Ok(report) if mode == "report" && !report.errors.is_empty() => Ok((
             [
@@ -1320,9 +1368,10 @@ async fn import_submit(State(s): State<AppState>, u: WebUser, mut mp: axum::extr
             .into_response()),
         Ok(report) => {
             let status = if report.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-            render(Some(report), None, status)
+            let h = if report.warnings.is_empty() && chosen.is_empty() { vec![] } else { headers() };
+            render(Some(report), None, h, status)
         }
-        Err(e @ AppError::Invalid(_)) => render(None, Some(e.user_message()), StatusCode::BAD_REQUEST),
+        Err(e @ AppError::Invalid(_)) => render(None, Some(e.user_message()), headers(), StatusCode::BAD_REQUEST),
         Err(e) => Err(e.into()),
     }
 }

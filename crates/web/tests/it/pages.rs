@@ -113,3 +113,44 @@ fn csv_cells_escape_formulas() {
     assert_eq!(web::pages::csv_cell("a\"b"), "\"a\"\"b\"");
     assert_eq!(web::pages::csv_cell("-5"), "\"'-5\"");
 }
+
+/// Upload through the import page: an unrecognised header gets the mapping step, and the
+/// chosen mapping imports the file.
+#[tokio::test]
+async fn import_page_offers_column_mapping() {
+    let e = env().await;
+    let c = client();
+    let token = crate::web_login(&c, &e.base, "office1").await;
+    let code = crate::uscc(71);
+    let csv = format!("社会统一代码,企业名称,所属区县,行业代码,备注\n{code},映射测试有限公司,宣汉县,2614,无\n");
+    let form = |mode: &str, maps: &[(&str, &str)]| {
+        let mut f = reqwest::multipart::Form::new()
+            .text("csrf", token.clone())
+            .text("kind", "enterprises")
+            .text("mode", mode.to_string())
+            .part("file", reqwest::multipart::Part::bytes(csv.clone().into_bytes()).file_name("映射.csv"));
+        for (i, (h, v)) in maps.iter().enumerate() {
+            f = f.text(format!("maph{i}"), h.to_string()).text(format!("mapv{i}"), v.to_string());
+        }
+        f
+    };
+    let r = c.post(format!("{}/import", e.base)).multipart(form("preview", &[])).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("缺少必填列") && html.contains("value=\"社会统一代码\""), "mapping step offered");
+    let r = c
+        .post(format!("{}/import", e.base))
+        .multipart(form("commit", &[("社会统一代码", "uscc"), ("备注", "ignore")]))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let html = r.text().await.unwrap();
+    assert_eq!(status, 200);
+    assert!(html.contains("已导入"));
+    let list = c.get(format!("{}/enterprises?q=映射测试", e.base)).send().await.unwrap().text().await.unwrap();
+    assert!(list.contains("映射测试有限公司"));
+    // Without the CSRF token nothing is imported.
+    let f = reqwest::multipart::Form::new().text("kind", "enterprises").text("mode", "commit");
+    assert_eq!(c.post(format!("{}/import", e.base)).multipart(f).send().await.unwrap().status(), 403);
+}
