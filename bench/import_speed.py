@@ -708,7 +708,12 @@ def main() -> int:
     args = ap.parse_args()
     if args.peer_run:
         return peer_main(args.peer_run, Path(args.peer_file), Path(args.peer_db))
-    return bl.main_wrapper(run, args)
+    rc = bl.main_wrapper(run, args)
+    if rc == 130:  # interrupted: cleanup has run; skip the interpreter's teardown (openpyxl noise)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(rc)
+    return rc
 
 
 if __name__ == "__main__":

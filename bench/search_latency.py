@@ -294,7 +294,7 @@ def timed(f, q: str) -> tuple[float, int]:
 def run(args: argparse.Namespace) -> int:
     if args.queries < 1:
         raise BenchError("--queries must be at least 1")
-    binary, is_debug = bl.pick_binary(args.bin, "serve")
+    binary, is_debug = bl.pick_binary(args.bin, "reindex")
     cleanup = bl.Cleanup(args.keep)
     server = None
     peer = None

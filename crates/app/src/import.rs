@@ -85,7 +85,9 @@ pub struct ImportReport {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
+    /// The first [`MAX_LISTED_ERRORS`] problems; `error_total` counts them all.
     pub errors: Vec<RowProblem>,
+    pub error_total: usize,
     pub warnings: Vec<String>,
     /// The first few hundred changes.
     pub changes: Vec<RowChange>,
@@ -93,6 +95,16 @@ pub struct ImportReport {
 }
 
 const PREVIEW: usize = 300;
+/// Problems kept in a report (a file where every row is wrong must not fill the memory).
+pub const MAX_LISTED_ERRORS: usize = 10_000;
+
+impl ImportReport {
+    fn add_problems(&mut self, problems: Vec<RowProblem>) {
+        self.error_total += problems.len();
+        let room = MAX_LISTED_ERRORS.saturating_sub(self.errors.len());
+        self.errors.extend(problems.into_iter().take(room));
+    }
+}
 
 fn cell<'a>(map: &HeaderMap, cells: &'a [String], key: &str) -> &'a str {
     map.get(cells, key).unwrap_or("")
@@ -154,6 +166,7 @@ impl App {
             updated: 0,
             unchanged: 0,
             errors: vec![],
+            error_total: 0,
             warnings: map.warnings(),
             changes: vec![],
             committed: false,
@@ -162,9 +175,9 @@ impl App {
             return Err(file_error("文件中没有数据行"));
         }
         match kind {
-            ImportKind::Enterprises => self.import_enterprises(p, &table, &map, opts, &mut report, progress).await?,
-            ImportKind::Indicators => self.import_indicators(p, &table, &map, opts, &mut report, progress).await?,
-            ImportKind::Honours => self.import_honours(p, &table, &map, opts, &mut report, progress).await?,
+            ImportKind::Enterprises => self.import_enterprises(p, table, &map, opts, &mut report, progress).await?,
+            ImportKind::Indicators => self.import_indicators(p, table, &map, opts, &mut report, progress).await?,
+            ImportKind::Honours => self.import_honours(p, table, &map, opts, &mut report, progress).await?,
         }
         Ok(report)
     }
@@ -184,7 +197,7 @@ impl App {
     async fn import_enterprises(
         &self,
         p: &Principal,
-        table: &Table,
+        table: Table,
         map: &HeaderMap,
         opts: &ImportOptions,
         report: &mut ImportReport,
@@ -199,7 +212,7 @@ impl App {
                 by_name.entry(k).or_insert((r.code.clone(), r.kind.clone()));
             }
         }
-        let known = self.known(p, &file_usccs(table, map)).await?;
+        let known = self.known(p, &file_usccs(&table, map)).await?;
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut inserts: Vec<(usize, EnterpriseData)> = Vec::new();
         let mut updates: Vec<(usize, store::enterprise::EnterpriseRow, EnterpriseData)> = Vec::new();
@@ -212,9 +225,12 @@ impl App {
                 k => labels.get(k).copied().unwrap_or(k).to_string(),
             }
         };
-        for (n, row) in table.rows.iter().enumerate() {
+        // Rows are consumed as they are validated, so their cells are freed while the
+        // validated data grows: the peak is about one of the two, not both.
+        let total = table.rows.len();
+        for (n, row) in table.rows.into_iter().enumerate() {
             if n % 1000 == 0 {
-                progress(n, table.rows.len());
+                progress(n, total);
             }
             let c = |k: &str| cell(map, &row.cells, k).to_string();
             let mut problems: Vec<RowProblem> = Vec::new();
@@ -341,9 +357,9 @@ impl App {
                     inserts.push((row.line, d));
                 }
             }
-            report.errors.extend(problems);
+            report.add_problems(problems);
         }
-        progress(table.rows.len(), table.rows.len());
+        progress(total, total);
         // Preview: what would change.
         let mut changed = Vec::new();
         for (line, old, new) in &updates {
@@ -444,19 +460,22 @@ impl App {
     async fn import_indicators(
         &self,
         p: &Principal,
-        table: &Table,
+        table: Table,
         map: &HeaderMap,
         opts: &ImportOptions,
         report: &mut ImportReport,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<()> {
         let cat = self.indicator_catalogue().await?;
-        let known = self.known(p, &file_usccs(table, map)).await?;
+        let known = self.known(p, &file_usccs(&table, map)).await?;
         let mut seen: HashMap<(i64, String, String), usize> = HashMap::new();
         let mut values = Vec::new();
-        for (n, row) in table.rows.iter().enumerate() {
+        // Rows are consumed as they are validated, so their cells are freed while the
+        // validated data grows: the peak is about one of the two, not both.
+        let total = table.rows.len();
+        for (n, row) in table.rows.into_iter().enumerate() {
             if n % 5000 == 0 {
-                progress(n, table.rows.len());
+                progress(n, total);
             }
             let c = |k: &str| cell(map, &row.cells, k).trim().to_string();
             let err = |column: &str, value: String, message: String| RowProblem {
@@ -541,9 +560,9 @@ impl App {
                     });
                 }
             }
-            report.errors.extend(problems);
+            report.add_problems(problems);
         }
-        progress(table.rows.len(), table.rows.len());
+        progress(total, total);
         report.created = values.len();
         if !report.errors.is_empty() || opts.dry_run {
             return Ok(());
@@ -566,20 +585,23 @@ impl App {
     async fn import_honours(
         &self,
         p: &Principal,
-        table: &Table,
+        table: Table,
         map: &HeaderMap,
         opts: &ImportOptions,
         report: &mut ImportReport,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<()> {
         let kinds = self.honour_kinds().await?;
-        let known = self.known(p, &file_usccs(table, map)).await?;
+        let known = self.known(p, &file_usccs(&table, map)).await?;
         let this_year: i32 = self.now().format("%Y").to_string().parse().unwrap_or(2100);
         let mut seen: HashMap<(i64, String, String, i64), usize> = HashMap::new();
         let mut honours = Vec::new();
-        for (n, row) in table.rows.iter().enumerate() {
+        // Rows are consumed as they are validated, so their cells are freed while the
+        // validated data grows: the peak is about one of the two, not both.
+        let total = table.rows.len();
+        for (n, row) in table.rows.into_iter().enumerate() {
             if n % 1000 == 0 {
-                progress(n, table.rows.len());
+                progress(n, total);
             }
             let c = |k: &str| cell(map, &row.cells, k).trim().to_string();
             let err = |column: &str, value: String, message: String| RowProblem {
@@ -648,9 +670,9 @@ impl App {
                     });
                 }
             }
-            report.errors.extend(problems);
+            report.add_problems(problems);
         }
-        progress(table.rows.len(), table.rows.len());
+        progress(total, total);
         report.created = honours.len();
         if !report.errors.is_empty() || opts.dry_run {
             return Ok(());

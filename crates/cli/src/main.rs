@@ -311,10 +311,10 @@ async fn run(cli: Cli) -> Result<()> {
                 for e in report.errors.iter().take(200) {
                     eprintln!("第 {} 行 [{}] “{}”：{}", e.line, e.column, e.value, e.message);
                 }
-                if report.errors.len() > 200 {
-                    eprintln!("……共 {} 处错误", report.errors.len());
+                if report.error_total > 200 {
+                    eprintln!("……共 {} 处错误", report.error_total);
                 }
-                bail!("{} 行中有 {} 处错误，未导入任何数据", report.rows, report.errors.len());
+                bail!("{} 行中有 {} 处错误，未导入任何数据", report.rows, report.error_total);
             }
             let verb = if report.committed { "已导入" } else { "校验通过（--dry-run，未写入）" };
             println!(

@@ -796,6 +796,8 @@ pub struct ImportReportOut {
     pub unchanged: usize,
     /// True when the rows were written; a report with errors wrote nothing.
     pub committed: bool,
+    /// All problems found; `errors` lists at most the first 10,000.
+    pub error_total: usize,
     pub errors: Vec<RowProblemOut>,
     pub warnings: Vec<String>,
 }
@@ -844,6 +846,7 @@ async fn import_file(
             updated: r.updated,
             unchanged: r.unchanged,
             committed: r.committed,
+            error_total: r.error_total,
             errors: r
                 .errors
                 .into_iter()

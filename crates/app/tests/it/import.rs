@@ -90,6 +90,18 @@ async fn enterprise_files_are_all_or_nothing() {
             }
         }
         assert_eq!(enterprise_count(app, &p).await, 2, "{n}");
+        // A file where every row is wrong: all counted, the first 10,000 listed, none written.
+        let mut many = String::from("统一社会信用代码,企业名称,所属区县,行业代码\n");
+        for i in 0..10_050 {
+            many.push_str(&format!("BAD{i},坏{i}有限公司,宣汉县,2614\n"));
+        }
+        let r = run(app, &p, ImportKind::Enterprises, many.as_bytes(), "many.csv", false).await.expect("report");
+        assert_eq!(
+            (r.error_total, r.errors.len(), r.committed),
+            (10_050, app::import::MAX_LISTED_ERRORS, false),
+            "{n}"
+        );
+        assert_eq!(enterprise_count(app, &p).await, 2, "{n}");
     }
 }
 
