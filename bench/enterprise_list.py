@@ -84,7 +84,7 @@ def _industry(v):
     return v
 
 
-COUNT = "SELECT COUNT(*) FROM enterprise e JOIN industry i ON i.code = e.industry_code"
+COUNT = "SELECT COUNT(*) FROM enterprise e"
 
 
 def _nonempty(v: str | None) -> str | None:
@@ -131,7 +131,7 @@ def where_clause(f: dict) -> tuple[str, list]:
     if f["industry"] is not None:
         i = f["industry"]
         if len(i) == 1 and "A" <= i <= "Z":
-            w += " AND i.section = ?"
+            w += " AND e.industry_code IN (SELECT code FROM industry WHERE section = ?)"
             args.append(i)
         else:
             w += " AND e.industry_code LIKE ?"

@@ -167,7 +167,7 @@ fn push_filter(w: &mut Sql, f: &Filter) {
     }
     if let Some(i) = &f.industry {
         if i.len() == 1 && i.chars().all(|c| c.is_ascii_uppercase()) {
-            w.push(" AND i.section = ").bind(i);
+            w.push(" AND e.industry_code IN (SELECT code FROM industry WHERE section = ").bind(i).push(")");
         } else {
             w.push(" AND e.industry_code LIKE ").bind(format!("{i}%"));
         }
@@ -220,10 +220,7 @@ fn where_clause(scope: &EnterpriseScope, f: &Filter) -> Sql {
 /// One page of the enterprises `scope` may read, and the total matching.
 pub async fn list(db: &Db, scope: &EnterpriseScope, f: &Filter) -> Result<(Vec<EnterpriseRow>, i64)> {
     let w = where_clause(scope, f);
-    let total = w
-        .with_prefix("SELECT COUNT(*) FROM enterprise e JOIN industry i ON i.code = e.industry_code")
-        .fetch_i64(db)
-        .await?;
+    let total = w.with_prefix("SELECT COUNT(*) FROM enterprise e").fetch_i64(db).await?;
     let per = f.per_page.clamp(1, 200);
     let mut q = w.with_prefix(SELECT);
     q.push(&order_by(f));
@@ -232,10 +229,7 @@ pub async fn list(db: &Db, scope: &EnterpriseScope, f: &Filter) -> Result<(Vec<E
 }
 
 pub async fn count(db: &Db, scope: &EnterpriseScope, f: &Filter) -> Result<i64> {
-    where_clause(scope, f)
-        .with_prefix("SELECT COUNT(*) FROM enterprise e JOIN industry i ON i.code = e.industry_code")
-        .fetch_i64(db)
-        .await
+    where_clause(scope, f).with_prefix("SELECT COUNT(*) FROM enterprise e").fetch_i64(db).await
 }
 
 /// Every enterprise matching `f` that `scope` may read, for export (at most `limit`).
