@@ -92,7 +92,10 @@ impl Db {
                 .busy_timeout(Duration::from_secs(10))
                 // 64 MiB of page cache per connection: bulk imports touch several indexes at
                 // random places, and the default 2 MiB cache thrashes.
-                .pragma("cache_size", "-65536");
+                .pragma("cache_size", "-65536")
+                // Statement journals (each multi-row statement inside a transaction keeps one
+                // to undo itself alone) and temporary b-trees in memory, not in temp files.
+                .pragma("temp_store", "MEMORY");
             let pool = SqlitePoolOptions::new().max_connections(opts.max_connections.max(1)).connect_with(o).await?;
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {

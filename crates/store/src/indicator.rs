@@ -41,16 +41,7 @@ pub async fn upsert(tx: &mut Tx, values: &[NewValue], at: DateTime<Utc>, by: Opt
             }
             q.push("(").bind(v.enterprise_id).push(", ").bind(&v.indicator_code).push(", ").bind(&v.period);
             q.push(", ").bind(Arg::F64(v.value)).push(", ").bind(&v.source).push(", ");
-            match v.reported_on {
-                Some(d) => q.bind(d),
-                None => q.push("NULL"),
-            };
-            q.push(", ").bind(at).push(", ");
-            match by {
-                Some(b) => q.bind(b),
-                None => q.push("NULL"),
-            };
-            q.push(")");
+            q.bind(v.reported_on).push(", ").bind(at).push(", ").bind(by).push(")");
         }
         q.push(
             " ON CONFLICT (enterprise_id, indicator_code, period) DO UPDATE SET value = excluded.value, \
