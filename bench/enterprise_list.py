@@ -173,11 +173,14 @@ def order_by(f: dict) -> str:
 
 
 def list_queries(params: dict[str, str]) -> tuple[tuple[str, list], tuple[str, list]]:
-    """The two statements of `list`: (count sql, args), (page sql, args)."""
+    """The two statements of `list` (`count` and `page`): (count sql, args), (page sql, args).
+    The page takes its ids from `enterprise` alone, then joins those (as `page` does)."""
     f = filter_of(params)
     w, args = where_clause(f)
     per = f["per_page"]
-    page_sql = SELECT + w + order_by(f) + f" LIMIT {per} OFFSET {(f['page'] - 1) * per}"
+    o = order_by(f)
+    w_inner = " WHERE e.id IN (SELECT e.id FROM enterprise e" + w
+    page_sql = SELECT + w_inner + o + f" LIMIT {per} OFFSET {(f['page'] - 1) * per})" + o
     return (COUNT + w, args), (page_sql, list(args))
 
 

@@ -81,6 +81,14 @@ impl App {
     }
 }
 
+/// Whether `scope` may hold an enterprise placed as `d` is (its county or park).
+pub(crate) fn may_create_in(scope: &EnterpriseScope, d: &EnterpriseData) -> bool {
+    // Counties' parent is the prefecture; parks hang under the prefecture too.
+    scope.may_create_in(&d.region_code, d.park_code.as_deref(), |r| {
+        (r.len() == 6 && r.ends_with(|c: char| c.is_ascii_digit())).then(|| format!("{}00", &r[..4]))
+    })
+}
+
 /// Validates an enterprise against loaded reference facts (no I/O).
 pub fn validate_with(refs: &Refs, i: &EnterpriseInput, is_demo: bool) -> Result<EnterpriseData> {
     {
@@ -242,14 +250,29 @@ impl App {
         }
     }
 
+    /// One page of the list and the total matching. The total comes from the count cache
+    /// (see [`crate::counts`]) unless the page itself shows that everything fits on it.
     pub async fn enterprises(&self, p: &Principal, f: &Filter) -> Result<(Vec<EnterpriseRow>, i64)> {
         let scope = self.read_scope(p)?;
-        Ok(se::list(&self.db, scope, f).await?)
+        let rows = se::page(&self.db, scope, f).await?;
+        let total = if f.page <= 1 && (rows.len() as i64) < f.per_page.clamp(1, 200) {
+            rows.len() as i64
+        } else {
+            self.enterprise_count(p, f).await?
+        };
+        Ok((rows, total))
     }
 
     pub async fn enterprise_count(&self, p: &Principal, f: &Filter) -> Result<i64> {
         let scope = self.read_scope(p)?;
-        Ok(se::count(&self.db, scope, f).await?)
+        let key = crate::counts::key(scope, f);
+        let head = store::feed::head(&self.db).await?;
+        if let Some(n) = self.counts.get(&key, head) {
+            return Ok(n);
+        }
+        let n = se::count(&self.db, scope, f).await?;
+        self.counts.put(key, head, n);
+        Ok(n)
     }
 
     pub async fn enterprise_counts_by_region(&self, p: &Principal) -> Result<Vec<se::RegionCount>> {
@@ -299,15 +322,8 @@ impl App {
         Ok(r)
     }
 
-    pub(crate) fn may_create_in_pub(&self, scope: &EnterpriseScope, d: &EnterpriseData) -> bool {
-        self.may_create_in(scope, d)
-    }
-
     fn may_create_in(&self, scope: &EnterpriseScope, d: &EnterpriseData) -> bool {
-        // Counties' parent is the prefecture; parks hang under the prefecture too.
-        scope.may_create_in(&d.region_code, d.park_code.as_deref(), |r| {
-            (r.len() == 6 && r.ends_with(|c: char| c.is_ascii_digit())).then(|| format!("{}00", &r[..4]))
-        })
+        may_create_in(scope, d)
     }
 
     pub async fn create_enterprise(&self, p: &Principal, i: &EnterpriseInput) -> Result<i64> {

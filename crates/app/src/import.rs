@@ -2,12 +2,10 @@
 //! validated first, a report by row and column, then all rows in one transaction or none.
 
 use crate::account::Principal;
-use crate::enterprise::{EnterpriseInput, validate_with};
 use crate::{App, AppError, Result, audit_entry};
 use office::{FieldSpec, HeaderMap, Limits, Table};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
-use store::enterprise::EnterpriseData;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -94,12 +92,12 @@ pub struct ImportReport {
     pub committed: bool,
 }
 
-const PREVIEW: usize = 300;
+pub(crate) const PREVIEW: usize = 300;
 /// Problems kept in a report (a file where every row is wrong must not fill the memory).
 pub const MAX_LISTED_ERRORS: usize = 10_000;
 
 impl ImportReport {
-    fn add_problems(&mut self, problems: Vec<RowProblem>) {
+    pub(crate) fn add_problems(&mut self, problems: Vec<RowProblem>) {
         self.error_total += problems.len();
         let room = MAX_LISTED_ERRORS.saturating_sub(self.errors.len());
         self.errors.extend(problems.into_iter().take(room));
@@ -135,7 +133,7 @@ fn writable_enterprise(known: &Known, text: &str) -> std::result::Result<i64, St
     }
 }
 
-fn file_error(e: impl std::fmt::Display) -> AppError {
+pub(crate) fn file_error(e: impl std::fmt::Display) -> AppError {
     AppError::invalid("file", e)
 }
 
@@ -146,7 +144,7 @@ impl App {
         &self,
         p: &Principal,
         kind: ImportKind,
-        bytes: &[u8],
+        bytes: bytes::Bytes,
         file_name: &str,
         opts: &ImportOptions,
         progress: &(dyn Fn(usize, usize) + Sync),
@@ -156,34 +154,51 @@ impl App {
             return Err(AppError::Forbidden("您的角色无权导入企业数据".into()));
         }
         let limits = opts.limits.clone().unwrap_or_default();
-        let table = office::read_table(bytes, file_name, &limits).map_err(file_error)?;
-        let map = office::map_headers(&table.headers, kind.fields(), &opts.overrides).map_err(file_error)?;
         let mut report = ImportReport {
             kind,
             file: file_name.to_string(),
-            rows: table.rows.len(),
+            rows: 0,
             created: 0,
             updated: 0,
             unchanged: 0,
             errors: vec![],
             error_total: 0,
-            warnings: map.warnings(),
+            warnings: vec![],
             changes: vec![],
             committed: false,
         };
-        if table.rows.is_empty() {
-            return Err(file_error("文件中没有数据行"));
-        }
+        let read = |bytes: &[u8]| -> Result<(Table, HeaderMap)> {
+            let table = office::read_table(bytes, file_name, &limits).map_err(file_error)?;
+            let map = office::map_headers(&table.headers, kind.fields(), &opts.overrides).map_err(file_error)?;
+            if table.rows.is_empty() {
+                return Err(file_error("文件中没有数据行"));
+            }
+            Ok((table, map))
+        };
         match kind {
-            ImportKind::Enterprises => self.import_enterprises(p, table, &map, opts, &mut report, progress).await?,
-            ImportKind::Indicators => self.import_indicators(p, table, &map, opts, &mut report, progress).await?,
-            ImportKind::Honours => self.import_honours(p, table, &map, opts, &mut report, progress).await?,
+            ImportKind::Enterprises => {
+                // Streamed: the header first (with every upload check), then the rows.
+                let headers = office::read_headers(&bytes, file_name, &limits).map_err(file_error)?;
+                let map = office::map_headers(&headers, kind.fields(), &opts.overrides).map_err(file_error)?;
+                report.warnings = map.warnings();
+                self.import_enterprises(p, bytes, map, opts, &mut report, progress).await?;
+            }
+            ImportKind::Indicators => {
+                let (table, map) = read(&bytes)?;
+                (report.rows, report.warnings) = (table.rows.len(), map.warnings());
+                self.import_indicators(p, table, &map, opts, &mut report, progress).await?;
+            }
+            ImportKind::Honours => {
+                let (table, map) = read(&bytes)?;
+                (report.rows, report.warnings) = (table.rows.len(), map.warnings());
+                self.import_honours(p, table, &map, opts, &mut report, progress).await?;
+            }
         }
         Ok(report)
     }
 
     /// USCC → (id, writable) for the enterprises of a file.
-    async fn known(
+    pub(crate) async fn known(
         &self,
         p: &Principal,
         usccs: &[String],
@@ -192,269 +207,6 @@ impl App {
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let w = store::enterprise::writable_ids(&self.db, &p.enterprise_scope, &ids).await?;
         Ok(rows.into_iter().map(|r| (r.uscc.clone(), (r.clone(), w.contains(&r.id)))).collect())
-    }
-
-    async fn import_enterprises(
-        &self,
-        p: &Principal,
-        table: Table,
-        map: &HeaderMap,
-        opts: &ImportOptions,
-        report: &mut ImportReport,
-        progress: &(dyn Fn(usize, usize) + Sync),
-    ) -> Result<()> {
-        let refs = self.refs().await?;
-        let regions = store::reference::regions(&self.db).await?;
-        // Counties and parks by code, by name and by name without its suffix (通川区 → 通川).
-        let mut by_name: HashMap<String, (String, String)> = HashMap::new();
-        for r in &regions {
-            for k in [r.code.clone(), r.name.clone(), r.name.trim_end_matches(['区', '县', '市']).to_string()] {
-                by_name.entry(k).or_insert((r.code.clone(), r.kind.clone()));
-            }
-        }
-        let known = self.known(p, &file_usccs(&table, map)).await?;
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        let mut inserts: Vec<(usize, EnterpriseData)> = Vec::new();
-        let mut updates: Vec<(usize, store::enterprise::EnterpriseRow, EnterpriseData)> = Vec::new();
-        let labels: HashMap<&str, &str> = office::ENTERPRISE_FIELDS.iter().map(|f| (f.key, f.label)).collect();
-        let col = |key: &str| -> String {
-            match key {
-                "region_code" => "所属区县".into(),
-                "park_code" => "所在园区".into(),
-                "contact_name" => "联系人".into(),
-                k => labels.get(k).copied().unwrap_or(k).to_string(),
-            }
-        };
-        // Rows are consumed as they are validated, so their cells are freed while the
-        // validated data grows: the peak is about one of the two, not both.
-        let total = table.rows.len();
-        for (n, row) in table.rows.into_iter().enumerate() {
-            if n % 1000 == 0 {
-                progress(n, total);
-            }
-            let c = |k: &str| cell(map, &row.cells, k).to_string();
-            let mut problems: Vec<RowProblem> = Vec::new();
-            let region_text = c("region");
-            let region_code = match by_name.get(region_text.trim()) {
-                Some((code, kind)) if kind == "county" => code.clone(),
-                Some((code, kind)) if kind == "park" => {
-                    // A park named as the region: the park's county is unknown here.
-                    problems.push(RowProblem {
-                        line: row.line,
-                        column: col("region_code"),
-                        value: region_text.clone(),
-                        message: format!("“{region_text}”（{code}）是园区，请在“所属区县”填写县级区划，园区填在“所在园区”列；类型 {kind}"),
-                    });
-                    String::new()
-                }
-                _ => region_text.clone(),
-            };
-            let park_text = c("park");
-            let park_code = match by_name.get(park_text.trim()) {
-                Some((code, _)) => code.clone(),
-                None => park_text.clone(),
-            };
-            let founded = c("founded_on");
-            let founded_on = if founded.trim().is_empty() {
-                String::new()
-            } else {
-                match office::dates::parse_date(&founded) {
-                    Ok(d) => d.to_string(),
-                    Err(m) => {
-                        problems.push(RowProblem {
-                            line: row.line,
-                            column: col("founded_on"),
-                            value: founded.clone(),
-                            message: m,
-                        });
-                        String::new()
-                    }
-                }
-            };
-            // A column the file does not have leaves an existing enterprise's value as it is.
-            let prior = domain::uscc::Uscc::parse(&c("uscc"))
-                .ok()
-                .and_then(|u| known.get(u.as_str()))
-                .map(|(r, _)| EnterpriseInput::from_row(r))
-                .unwrap_or_default();
-            let has = |k: &str| map.index(k).is_some();
-            let pick = |k: &str, v: String, old: &str| if has(k) { v } else { old.to_string() };
-            let input = EnterpriseInput {
-                uscc: c("uscc"),
-                name: pick("name", c("name"), &prior.name),
-                region_code: pick("region", region_code, &prior.region_code),
-                park_code: pick("park", park_code, &prior.park_code),
-                industry_code: pick("industry_code", c("industry_code"), &prior.industry_code),
-                employees: pick("employees", c("employees").replace([',', '，'], ""), &prior.employees),
-                revenue_wan: pick("revenue_wan", c("revenue_wan"), &prior.revenue_wan),
-                assets_wan: pick("assets_wan", c("assets_wan"), &prior.assets_wan),
-                founded_on: pick("founded_on", founded_on, &prior.founded_on),
-                address: pick("address", c("address"), &prior.address),
-                contact_name: pick("contact_person", c("contact_person"), &prior.contact_name),
-                contact_phone: pick("contact_phone", c("contact_phone"), &prior.contact_phone),
-                description: pick("description", c("description"), &prior.description),
-            };
-            let data = match validate_with(&refs, &input, false) {
-                Ok(d) => Some(d),
-                Err(AppError::Invalid(fs)) => {
-                    for f in fs {
-                        let value = match f.field.as_str() {
-                            "uscc" => input.uscc.clone(),
-                            "name" => input.name.clone(),
-                            "region_code" => region_text.clone(),
-                            "park_code" => park_text.clone(),
-                            "industry_code" => input.industry_code.clone(),
-                            "employees" => input.employees.clone(),
-                            "revenue_wan" => input.revenue_wan.clone(),
-                            "assets_wan" => input.assets_wan.clone(),
-                            "founded_on" => founded.clone(),
-                            _ => String::new(),
-                        };
-                        problems.push(RowProblem { line: row.line, column: col(&f.field), value, message: f.message });
-                    }
-                    None
-                }
-                Err(e) => return Err(e),
-            };
-            if let Some(d) = data.filter(|_| problems.is_empty()) {
-                if let Some(first) = seen.insert(d.uscc.clone(), row.line) {
-                    problems.push(RowProblem {
-                        line: row.line,
-                        column: col("uscc"),
-                        value: d.uscc.clone(),
-                        message: format!("与第 {first} 行的统一社会信用代码重复"),
-                    });
-                } else if let Some((old, writable)) = known.get(&d.uscc) {
-                    let moved = old.region_code != d.region_code || old.park_code != d.park_code;
-                    let s = &p.enterprise_scope;
-                    if !writable {
-                        problems.push(RowProblem {
-                            line: row.line,
-                            column: col("uscc"),
-                            value: d.uscc.clone(),
-                            message: "该企业已在库中，但不在您的管辖范围内，不能修改".into(),
-                        });
-                    } else if moved && !s.write_all && !s.regions.is_empty() && !self.may_create_in_pub(s, &d) {
-                        problems.push(RowProblem {
-                            line: row.line,
-                            column: col("region_code"),
-                            value: region_text.clone(),
-                            message: "不能把企业移出本辖区".into(),
-                        });
-                    } else {
-                        let mut d = d;
-                        d.is_demo = old.is_demo;
-                        updates.push((row.line, old.clone(), d));
-                    }
-                } else if !self.may_create_in_pub(&p.enterprise_scope, &d) {
-                    problems.push(RowProblem {
-                        line: row.line,
-                        column: col("region_code"),
-                        value: region_text.clone(),
-                        message: "只能新增本辖区内的企业".into(),
-                    });
-                } else {
-                    inserts.push((row.line, d));
-                }
-            }
-            report.add_problems(problems);
-        }
-        progress(total, total);
-        // Preview: what would change.
-        let mut changed = Vec::new();
-        for (line, old, new) in &updates {
-            let before = serde_json::to_value(old.data()).unwrap_or_default();
-            let after = serde_json::to_value(new).unwrap_or_default();
-            let diffs: Vec<(String, String, String)> = after
-                .as_object()
-                .into_iter()
-                .flatten()
-                .filter(|(k, v)| before.get(k.as_str()) != Some(v) && k.as_str() != "is_demo")
-                .map(|(k, v)| {
-                    let show = |x: Option<&serde_json::Value>| match x {
-                        Some(serde_json::Value::String(s)) => s.clone(),
-                        Some(serde_json::Value::Null) | None => String::new(),
-                        Some(x) => x.to_string(),
-                    };
-                    (col(k), show(before.get(k.as_str())), show(Some(v)))
-                })
-                .collect();
-            if diffs.is_empty() {
-                report.unchanged += 1;
-            } else {
-                if report.changes.len() < PREVIEW {
-                    report.changes.push(RowChange {
-                        line: *line,
-                        key: new.uscc.clone(),
-                        name: new.name.clone(),
-                        action: "更新".into(),
-                        fields: diffs,
-                    });
-                }
-                changed.push((old.clone(), new.clone(), before, after));
-            }
-        }
-        for (line, d) in inserts.iter().take(PREVIEW.saturating_sub(report.changes.len())) {
-            report.changes.push(RowChange {
-                line: *line,
-                key: d.uscc.clone(),
-                name: d.name.clone(),
-                action: "新增".into(),
-                fields: vec![],
-            });
-        }
-        report.created = inserts.len();
-        report.updated = changed.len();
-        if !report.errors.is_empty() || opts.dry_run {
-            return Ok(());
-        }
-        let now = self.now();
-        let mut tx = self.db.begin().await?;
-        let source = format!("导入：{}", report.file);
-        let mut ids = Vec::with_capacity(inserts.len() + changed.len());
-        let new_rows: Vec<EnterpriseData> = inserts.into_iter().map(|(_, d)| d).collect();
-        ids.extend(store::enterprise::insert_many(&mut tx, &new_rows, now, p.by()).await?);
-        for (old, new, before, after) in &changed {
-            store::enterprise::update(&mut tx, &p.enterprise_scope, old.id, old.version, new, now, p.by())
-                .await
-                .map_err(|e| match e {
-                    store::StoreError::Stale => {
-                        AppError::Conflict(format!("企业“{}”在导入期间被他人修改，请重新导入", old.name))
-                    }
-                    e => e.into(),
-                })?;
-            store::history::record(
-                &mut tx,
-                "enterprise",
-                old.id,
-                Some(before),
-                after,
-                &["is_demo"],
-                &source,
-                now,
-                p.by(),
-            )
-            .await?;
-            if new.name != old.name {
-                store::registry::add_alias(&mut tx, old.id, "former_name", &old.name).await?;
-            }
-            ids.push(old.id);
-        }
-        let after = serde_json::json!({"file": report.file, "rows": report.rows, "created": report.created, "updated": report.updated,
-            "unchanged": report.unchanged, "first_id": ids.iter().min(), "last_id": ids.iter().max()});
-        for (a, b) in store::registry::same_name_pairs(&mut tx, &ids).await? {
-            store::registry::add_candidate(&mut tx, a, b, "名称规范化后相同（导入）", now).await?;
-        }
-        store::audit::append(
-            &mut tx,
-            now,
-            &audit_entry(&p.actor(), "import.enterprises", "import", &report.file, None, Some(after)),
-        )
-        .await?;
-        store::feed::append(&mut tx, "enterprise", &ids, "upsert", now).await?;
-        tx.commit().await?;
-        report.committed = true;
-        Ok(())
     }
 
     async fn import_indicators(

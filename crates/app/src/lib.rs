@@ -4,11 +4,13 @@
 
 pub mod account;
 pub mod audit;
+mod counts;
 pub mod demo;
 pub mod enterprise;
 pub mod error;
 pub mod export;
 pub mod import;
+mod import_enterprises;
 pub mod ledger;
 pub mod reference;
 pub mod registry;
@@ -30,6 +32,9 @@ pub struct App {
     /// This instance's search index, fed by the change feed (see [`search`]).
     pub search: Option<Arc<::search::SearchIndex>>,
     pub(crate) search_sync: Arc<tokio::sync::Mutex<()>>,
+    /// List totals by scope and filter, valid while the change feed has not moved.
+    pub(crate) counts: Arc<counts::CountCache>,
+    pub(crate) regions: Arc<tokio::sync::OnceCell<Vec<store::reference::RegionRow>>>,
 }
 
 impl App {
@@ -37,7 +42,14 @@ impl App {
     pub async fn open(url: &str, clock: Arc<dyn Clock>, opts: &store::db::ConnectOptions) -> Result<App> {
         let db = Db::connect(url, opts).await?;
         db.migrate(clock.now()).await?;
-        Ok(App { db, clock, search: None, search_sync: Arc::new(tokio::sync::Mutex::new(())) })
+        Ok(App {
+            db,
+            clock,
+            search: None,
+            search_sync: Arc::new(tokio::sync::Mutex::new(())),
+            counts: Arc::new(counts::CountCache::default()),
+            regions: Arc::new(tokio::sync::OnceCell::new()),
+        })
     }
 
     /// Attaches a search index (a directory of this instance, or in memory for tests).

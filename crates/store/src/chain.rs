@@ -60,6 +60,13 @@ pub async fn list(db: &Db) -> Result<Vec<ChainRow>> {
     .await
 }
 
+/// (code, name) of every chain in display order, for filters (no counting).
+pub async fn options(db: &Db) -> Result<Vec<(String, String)>> {
+    Sql::new("SELECT c.code, c.name FROM chain c JOIN field f ON f.code = c.field_code ORDER BY f.sort, c.id")
+        .fetch_all(db)
+        .await
+}
+
 pub async fn id_by_code(db: &Db, code: &str) -> Result<Option<i64>> {
     #[derive(sqlx::FromRow)]
     struct Id {

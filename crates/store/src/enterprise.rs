@@ -219,13 +219,24 @@ fn where_clause(scope: &EnterpriseScope, f: &Filter) -> Sql {
 
 /// One page of the enterprises `scope` may read, and the total matching.
 pub async fn list(db: &Db, scope: &EnterpriseScope, f: &Filter) -> Result<(Vec<EnterpriseRow>, i64)> {
-    let w = where_clause(scope, f);
-    let total = w.with_prefix("SELECT COUNT(*) FROM enterprise e").fetch_i64(db).await?;
+    let total = count(db, scope, f).await?;
+    Ok((page(db, scope, f).await?, total))
+}
+
+/// One page of the enterprises `scope` may read (without the total: see [`count`]).
+///
+/// In two steps within one statement: the page's ids from `enterprise` alone (an index walk
+/// for the default order, however deep the page), then the joins for those ids only. The
+/// joined tables are lookups that every live enterprise has (foreign keys), so they cannot
+/// change which rows make the page.
+pub async fn page(db: &Db, scope: &EnterpriseScope, f: &Filter) -> Result<Vec<EnterpriseRow>> {
     let per = f.per_page.clamp(1, 200);
-    let mut q = w.with_prefix(SELECT);
-    q.push(&order_by(f));
-    q.push(&format!(" LIMIT {per} OFFSET {}", (f.page.max(1) - 1) * per));
-    Ok((q.fetch_all(db).await?, total))
+    let order = order_by(f);
+    let mut q = where_clause(scope, f).with_prefix(&format!("{SELECT} WHERE e.id IN (SELECT e.id FROM enterprise e"));
+    q.push(&order);
+    q.push(&format!(" LIMIT {per} OFFSET {})", (f.page.max(1) - 1) * per));
+    q.push(&order);
+    q.fetch_all(db).await
 }
 
 pub async fn count(db: &Db, scope: &EnterpriseScope, f: &Filter) -> Result<i64> {
@@ -282,7 +293,9 @@ pub async fn insert(tx: &mut Tx, d: &EnterpriseData, at: DateTime<Utc>, by: Opti
 /// Inserts many enterprises in multi-row statements; returns their ids in input order.
 pub async fn insert_many(tx: &mut Tx, rows: &[EnterpriseData], at: DateTime<Utc>, by: Option<i64>) -> Result<Vec<i64>> {
     let mut ids = Vec::with_capacity(rows.len());
-    for chunk in rows.chunks(100) {
+    // Every value is bound (typed NULLs too), so all full chunks share one statement text and
+    // one prepared statement.
+    for chunk in rows.chunks(INSERT_CHUNK) {
         let mut q = Sql::new(
             "INSERT INTO enterprise (uscc, name, region_code, park_code, industry_code, employees, revenue_fen, assets_fen, size, \
              above_scale, founded_on, address, contact_name, contact_phone, description, is_demo, archived, version, \
@@ -291,39 +304,27 @@ pub async fn insert_many(tx: &mut Tx, rows: &[EnterpriseData], at: DateTime<Utc>
         for (i, d) in chunk.iter().enumerate() {
             q.push(if i == 0 { "(" } else { ", (" });
             q.bind(&d.uscc).push(", ").bind(&d.name).push(", ").bind(&d.region_code).push(", ");
-            opt_text(&mut q, &d.park_code);
-            q.push(", ").bind(&d.industry_code).push(", ");
-            opt_i64(&mut q, d.employees);
-            q.push(", ");
-            opt_i64(&mut q, d.revenue_fen);
-            q.push(", ");
-            opt_i64(&mut q, d.assets_fen);
-            q.push(", ");
-            opt_text(&mut q, &d.size);
-            q.push(", ").bind(d.above_scale).push(", ");
-            match d.founded_on {
-                Some(v) => q.bind(v),
-                None => q.push("NULL"),
-            };
-            q.push(", ").bind(&d.address).push(", ").bind(&d.contact_name).push(", ").bind(&d.contact_phone);
+            q.bind(&d.park_code).push(", ").bind(&d.industry_code).push(", ");
+            q.bind(d.employees).push(", ").bind(d.revenue_fen).push(", ").bind(d.assets_fen).push(", ");
+            q.bind(&d.size).push(", ").bind(d.above_scale).push(", ").bind(d.founded_on).push(", ");
+            q.bind(&d.address).push(", ").bind(&d.contact_name).push(", ").bind(&d.contact_phone);
             q.push(", ").bind(&d.description).push(", ").bind(d.is_demo).push(", FALSE, 1, ").bind(at).push(", ");
-            opt_i64(&mut q, by);
-            q.push(", ").bind(at).push(", ");
-            opt_i64(&mut q, by);
+            q.bind(by).push(", ").bind(at).push(", ").bind(by);
             q.push(", ").bind(domain::registry::name_key(&d.name)).push(")");
         }
-        q.execute_tx(tx).await?;
-        // USCCs are unique: read the new ids back by them, in input order.
-        let mut r = Sql::new("SELECT id, uscc FROM enterprise WHERE uscc IN ");
-        r.bind_list(chunk.iter().map(|d| d.uscc.as_str()));
+        // USCCs are unique: map the returned ids back by them, in input order.
+        q.push(" RETURNING id, uscc");
         let found: std::collections::HashMap<String, i64> =
-            r.fetch_all_tx::<(i64, String)>(tx).await?.into_iter().map(|(id, u)| (u, id)).collect();
+            q.fetch_all_tx::<(i64, String)>(tx).await?.into_iter().map(|(id, u)| (u, id)).collect();
         for d in chunk {
             ids.push(*found.get(&d.uscc).ok_or(StoreError::NotFound)?);
         }
     }
     Ok(ids)
 }
+
+/// Rows per multi-row `INSERT` (23 values each) in [`insert_many`].
+const INSERT_CHUNK: usize = 100;
 
 /// Updates an enterprise the caller may write, if it is still at `version`.
 #[allow(clippy::too_many_arguments)]

@@ -59,11 +59,12 @@ pub async fn same_name(tx: &mut Tx, id: i64, key: &str) -> Result<Vec<i64>> {
 pub async fn same_name_pairs(tx: &mut Tx, ids: &[i64]) -> Result<Vec<(i64, i64)>> {
     let mut out = Vec::new();
     for chunk in ids.chunks(500) {
-        let mut q = Sql::new(
-            "SELECT a.id, b.id FROM enterprise b JOIN enterprise a ON a.name_key = b.name_key AND a.id <> b.id \
-             WHERE a.archived = FALSE AND b.name_key <> '' AND b.id IN ",
-        );
+        // `b CROSS JOIN a`: SQLite then keeps this order (the few ids, then their name keys);
+        // left to itself it may walk every live enterprise by an index on `archived` and
+        // look each one up among the ids, once per chunk. PostgreSQL plans it as a join.
+        let mut q = Sql::new("SELECT a.id, b.id FROM enterprise b CROSS JOIN enterprise a WHERE b.id IN ");
         q.bind_list(chunk.iter().copied());
+        q.push(" AND b.name_key <> '' AND a.name_key = b.name_key AND a.id <> b.id AND a.archived = FALSE");
         out.extend(q.fetch_all_tx::<(i64, i64)>(tx).await?);
     }
     Ok(out)

@@ -834,7 +834,7 @@ async fn import_file(
         .map(|v| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned())
         .unwrap_or_else(|| "upload.csv".into());
     let opts = app::import::ImportOptions { dry_run: q.dry_run.unwrap_or(false), ..Default::default() };
-    let r = s.app.import(&u.p, kind, &body, &name, &opts, &|_, _| {}).await?;
+    let r = s.app.import(&u.p, kind, body, &name, &opts, &|_, _| {}).await?;
     let status = if r.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((
         status,

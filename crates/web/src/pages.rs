@@ -435,11 +435,8 @@ async fn enterprise_list(
     Ok(EnterprisesTpl {
         nav: Nav::of(&u.p, "enterprises"),
         table: t,
-        region_opts: opts(
-            s.app.regions().await?.into_iter().filter(|r| r.kind != "prefecture").map(|r| (r.code, r.name)),
-            &cur(&q.region),
-        ),
-        chain_opts: opts(s.app.chains().await?.into_iter().map(|c| (c.code, c.name)), &cur(&q.chain)),
+        region_opts: opts(s.app.filter_regions().await?, &cur(&q.region)),
+        chain_opts: opts(s.app.chain_options().await?, &cur(&q.chain)),
         size_opts: opts(
             domain::size::EnterpriseSize::ALL.iter().map(|z| (z.code().to_string(), z.label().to_string())),
             &cur(&q.size),
@@ -1298,7 +1295,7 @@ async fn import_page(u: WebUser) -> PageResult {
 
 async fn import_submit(State(s): State<AppState>, u: WebUser, mut mp: axum::extract::Multipart) -> PageResult {
     let mut fields: HashMap<String, String> = HashMap::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut file: Option<(String, axum::body::Bytes)> = None;
     loop {
         let next = mp
             .next_field()
@@ -1312,7 +1309,7 @@ async fn import_submit(State(s): State<AppState>, u: WebUser, mut mp: axum::extr
                 .bytes()
                 .await
                 .map_err(|e| PageError(AppError::TooLarge(format!("文件读取失败：{}", e.body_text()))))?;
-            file = Some((fname, bytes.to_vec()));
+            file = Some((fname, bytes));
         } else {
             let v = f.text().await.unwrap_or_default();
             fields.insert(name, v);
@@ -1357,7 +1354,7 @@ async fn import_submit(State(s): State<AppState>, u: WebUser, mut mp: axum::extr
     let opts = app::import::ImportOptions { dry_run: mode != "commit", overrides, ..Default::default() };
     // The mapping step is offered when a header was not recognised or the file was refused for its headers.
     let headers = || office::read_headers(&bytes, &fname, &office::Limits::default()).unwrap_or_default();
-    match s.app.import(&u.p, kind, &bytes, &fname, &opts, &|_, _| {}).await {
+    match s.app.import(&u.p, kind, bytes.clone(), &fname, &opts, &|_, _| {}).await {
         Ok(report) if mode == "report" && !report.errors.is_empty() => Ok((
             [
                 (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
@@ -1422,11 +1419,8 @@ async fn gradient_page(State(s): State<AppState>, u: WebUser, Query(gp): Query<G
     Ok(GradientTpl {
         nav: Nav::of(&u.p, "gradient"),
         kind_opts: opts(kinds.into_iter().map(|k| (k.code, k.name)), &gp.kind),
-        region_opts: opts(
-            s.app.regions().await?.into_iter().filter(|r| r.kind != "prefecture").map(|r| (r.code, r.name)),
-            &gp.region,
-        ),
-        chain_opts: opts(s.app.chains().await?.into_iter().map(|c| (c.code, c.name)), &gp.chain),
+        region_opts: opts(s.app.filter_regions().await?, &gp.region),
+        chain_opts: opts(s.app.chain_options().await?, &gp.chain),
         year: gp.year.clone(),
         gradients: gradients
             .into_iter()

@@ -413,3 +413,43 @@ async fn random_input_is_refused_cleanly() {
         }
     }
 }
+
+/// List totals are cached per scope and filter; every write that changes what a list holds
+/// must show in the next total (the cache is keyed on the change feed's head).
+#[tokio::test]
+async fn list_totals_follow_every_write() {
+    for t in backends().await {
+        let app = &t.app;
+        let n = t.name();
+        let p = office(app).await;
+        let paged = |page| store::enterprise::Filter { per_page: 2, page, ..all() };
+        let in_xuanhan = store::enterprise::Filter { region: Some("511722".into()), per_page: 2, page: 1, ..all() };
+        let mut ids = vec![];
+        for k in 1..=3 {
+            let i = input(&uscc("511722", 900 + k), &format!("缓存测试{k}号有限公司"), "511722", "2614");
+            ids.push(app.create_enterprise(&p, &i).await.expect("create"));
+        }
+        let (rows, total) = app.enterprises(&p, &paged(1)).await.expect("list");
+        assert_eq!((rows.len(), total), (2, 3), "{n}");
+        assert_eq!(app.enterprises(&p, &in_xuanhan).await.expect("list").1, 3, "{n}");
+        // Asked twice at the same head: the same answer (served from the cache).
+        assert_eq!(app.enterprises(&p, &paged(2)).await.expect("list").1, 3, "{n}");
+
+        let i = input(&uscc("511702", 904), "缓存测试4号有限公司", "511702", "2614");
+        let fourth = app.create_enterprise(&p, &i).await.expect("create");
+        assert_eq!(app.enterprises(&p, &paged(1)).await.expect("list").1, 4, "{n}: a create shows");
+        assert_eq!(app.enterprises(&p, &in_xuanhan).await.expect("list").1, 3, "{n}: other region unchanged");
+
+        // Moving one out of 宣汉 changes the filtered total.
+        let e = app.enterprise(&p, ids[0]).await.expect("get");
+        let moved = EnterpriseInput { region_code: "511702".into(), ..EnterpriseInput::from_row(&e) };
+        app.update_enterprise(&p, ids[0], e.version, &moved).await.expect("update");
+        assert_eq!(app.enterprises(&p, &in_xuanhan).await.expect("list").1, 2, "{n}: a move shows");
+
+        app.delete_enterprise(&p, fourth, app.enterprise(&p, fourth).await.expect("get").version)
+            .await
+            .expect("archive");
+        assert_eq!(app.enterprises(&p, &paged(1)).await.expect("list").1, 3, "{n}: an archive shows");
+        assert_eq!(app.enterprise_count(&p, &all()).await.expect("count"), 3, "{n}");
+    }
+}

@@ -1,7 +1,7 @@
 //! Imports: every bad input refused with a row/column message and nothing written; good
 //! files written whole; csv in GBK; region names; updates keep columns the file lacks.
 
-use crate::harness::{backends, principal, uscc};
+use crate::harness::{all, backends, count, principal, uscc};
 use app::AppError;
 use app::import::{ImportKind, ImportOptions, ImportReport};
 
@@ -13,7 +13,15 @@ async fn run(
     name: &str,
     dry: bool,
 ) -> Result<ImportReport, AppError> {
-    app.import(p, kind, bytes, name, &ImportOptions { dry_run: dry, ..Default::default() }, &|_, _| {}).await
+    app.import(
+        p,
+        kind,
+        bytes::Bytes::copy_from_slice(bytes),
+        name,
+        &ImportOptions { dry_run: dry, ..Default::default() },
+        &|_, _| {},
+    )
+    .await
 }
 
 async fn enterprise_count(app: &app::App, p: &app::account::Principal) -> i64 {
@@ -46,6 +54,13 @@ async fn enterprise_files_are_all_or_nothing() {
         let r = run(app, &p, ImportKind::Enterprises, dup.as_bytes(), "dup.csv", false).await.expect("report");
         assert_eq!(r.errors.len(), 1, "{n}");
         assert!(r.errors[0].message.contains("第 2 行"), "{n}: {}", r.errors[0].message);
+        assert_eq!(enterprise_count(app, &p).await, 0, "{n}");
+        // A park named as the county: one message for that cell, naming the park's code.
+        let park = good.replace("宣汉县", "达州高新区");
+        let r = run(app, &p, ImportKind::Enterprises, park.as_bytes(), "park.csv", false).await.expect("report");
+        assert_eq!(r.errors.len(), 1, "{n}: {:?}", r.errors);
+        assert_eq!((r.errors[0].line, r.errors[0].column.as_str()), (2, "所属区县"), "{n}");
+        assert!(r.errors[0].message.contains("5117P1") && r.errors[0].message.contains("所在园区"), "{n}");
         assert_eq!(enterprise_count(app, &p).await, 0, "{n}");
         // Dry run: counted, not written.
         let r = run(app, &p, ImportKind::Enterprises, good.as_bytes(), "good.csv", true).await.expect("dry");
@@ -186,5 +201,63 @@ async fn search_follows_writes_and_scope() {
         assert_eq!(app.search(&region, "碳酸锂", 20, 0).await.expect("search").total, 1, "{n}");
         app.delete_enterprise(&office, id, row.version + 1).await.expect("delete");
         assert_eq!(app.search(&office, "碳酸锂", 20, 0).await.expect("search").total, 0, "{n}");
+    }
+}
+
+/// The streamed import at size: one bad row near the end of 100,000 rolls back the tens of
+/// thousands already written in the open transaction, names its line and column, and
+/// leaves no enterprise, history, audit or feed row behind; the same file without it is
+/// written whole.
+#[tokio::test]
+async fn one_bad_row_among_100000_writes_nothing() {
+    const ROWS: u32 = 100_000;
+    for t in backends().await {
+        let app = &t.app;
+        let n = t.name();
+        let p = principal(app, "imp.big", "导入员", &["office"]).await;
+        let counties = ["通川区", "达川区", "万源市", "宣汉县", "开江县", "大竹县", "渠县"];
+        let mut file = String::from("统一社会信用代码,企业名称,所属区县,行业代码,营业收入（万元）,从业人员\n");
+        for k in 0..ROWS {
+            let c = counties[(k % 7) as usize];
+            file.push_str(&format!(
+                "{},批量{k}号有限公司,{c},2614,{},{}\n",
+                uscc("511702", k),
+                100 + k % 5000,
+                10 + k % 900
+            ));
+        }
+        let line_of = |k: u32| k as usize + 2;
+        let victim = ROWS - 10;
+        // Its code loses the check character: 17 characters.
+        let code = uscc("511702", victim);
+        let bad = file.replace(&format!("{code},"), &format!("{},", &code[..17]));
+        let before = (
+            count(app, "SELECT COUNT(*) FROM enterprise").await,
+            count(app, "SELECT COUNT(*) FROM audit_log").await,
+            count(app, "SELECT COUNT(*) FROM change_feed").await,
+        );
+        let r = run(app, &p, ImportKind::Enterprises, bad.as_bytes(), "big.csv", false).await.expect("report");
+        assert!(!r.committed, "{n}");
+        assert_eq!(r.rows, ROWS as usize, "{n}");
+        assert_eq!(r.error_total, 1, "{n}: {:?}", r.errors);
+        assert_eq!((r.errors[0].line, r.errors[0].column.as_str()), (line_of(victim), "统一社会信用代码"), "{n}");
+        let after = (
+            count(app, "SELECT COUNT(*) FROM enterprise").await,
+            count(app, "SELECT COUNT(*) FROM audit_log").await,
+            count(app, "SELECT COUNT(*) FROM change_feed").await,
+        );
+        assert_eq!(before, after, "{n}: nothing written");
+
+        let r = run(app, &p, ImportKind::Enterprises, file.as_bytes(), "big.csv", false).await.expect("report");
+        assert!(r.committed && r.errors.is_empty(), "{n}: {:?}", r.errors.first());
+        assert_eq!(r.created, ROWS as usize, "{n}");
+        assert_eq!(count(app, "SELECT COUNT(*) FROM enterprise").await, before.0 + ROWS as i64, "{n}");
+        assert_eq!(count(app, "SELECT COUNT(*) FROM change_feed").await, before.2 + ROWS as i64, "{n}");
+        let (rows, total) = app
+            .enterprises(&p, &store::enterprise::Filter { q: Some(format!("批量{victim}号")), ..all() })
+            .await
+            .expect("list");
+        assert_eq!((rows.len(), total), (1, 1), "{n}");
+        assert_eq!(rows[0].uscc, uscc("511702", victim), "{n}");
     }
 }
