@@ -28,6 +28,26 @@ impl Scale {
             Scale::Province => 300_000,
         }
     }
+    /// Years of yearly indicator values and which indicators: ten per enterprise either way
+    /// for a province (300,000 × 10 = 3,000,000 values), thirty for a city.
+    pub fn indicator_plan(self) -> (i32, &'static [&'static str]) {
+        const ALL: &[&str] = &[
+            "revenue",
+            "output_value",
+            "added_value",
+            "profit",
+            "tax",
+            "employees",
+            "rd_expense",
+            "invention_patents",
+            "energy",
+            "fixed_investment",
+        ];
+        match self {
+            Scale::City => (3, ALL),
+            Scale::Province => (2, &["revenue", "output_value", "tax", "employees", "rd_expense"]),
+        }
+    }
     pub fn parse(s: &str) -> Option<Scale> {
         match s {
             "city" => Some(Scale::City),
@@ -277,10 +297,12 @@ impl App {
                     store::chain::add_enterprise(&mut tx, chain_ids[j], id).await?;
                 }
             }
-            // Three years of yearly figures, grown from this year's revenue backwards.
+            // Yearly figures grown from this year's revenue backwards: three years of all ten
+            // indicators for a city; two years of five for a province (≈3,000,000 values).
             let base_year = 2025;
             let mut rev_y = rev;
-            for k in 0..3 {
+            let (years, keep) = scale.indicator_plan();
+            for k in 0..years {
                 let year = base_year - k;
                 let v = |code: &str, value: f64| store::indicator::NewValue {
                     enterprise_id: id,
@@ -291,16 +313,19 @@ impl App {
                     reported_on: None,
                 };
                 let out = rev_y * rng.random_range(0.9..1.15);
-                values.push(v("revenue", rev_y));
-                values.push(v("output_value", out));
-                values.push(v("added_value", out * rng.random_range(0.2..0.35)));
-                values.push(v("profit", rev_y * rng.random_range(-0.03..0.12)));
-                values.push(v("tax", rev_y * rng.random_range(0.02..0.06)));
-                values.push(v("employees", (emp as f64 * rng.random_range(0.9..1.05)).round()));
-                values.push(v("rd_expense", rev_y * rng.random_range(0.005..0.05)));
-                values.push(v("invention_patents", rng.random_range(0..(emp / 50 + 2)) as f64));
-                values.push(v("energy", out * rng.random_range(0.05..0.6)));
-                values.push(v("fixed_investment", rev_y * rng.random_range(0.02..0.3)));
+                let year_values = [
+                    v("revenue", rev_y),
+                    v("output_value", out),
+                    v("added_value", out * rng.random_range(0.2..0.35)),
+                    v("profit", rev_y * rng.random_range(-0.03..0.12)),
+                    v("tax", rev_y * rng.random_range(0.02..0.06)),
+                    v("employees", (emp as f64 * rng.random_range(0.9..1.05)).round()),
+                    v("rd_expense", rev_y * rng.random_range(0.005..0.05)),
+                    v("invention_patents", rng.random_range(0..(emp / 50 + 2)) as f64),
+                    v("energy", out * rng.random_range(0.05..0.6)),
+                    v("fixed_investment", rev_y * rng.random_range(0.02..0.3)),
+                ];
+                values.extend(year_values.into_iter().filter(|x| keep.contains(&x.indicator_code.as_str())));
                 rev_y /= rng.random_range(0.95..1.25);
             }
             if values.len() >= 20_000 {
