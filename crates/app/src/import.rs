@@ -13,6 +13,8 @@ pub enum ImportKind {
     Enterprises,
     Indicators,
     Honours,
+    /// Entries of the listing reserve pool (上市后备企业资源库).
+    Reserve,
 }
 
 impl ImportKind {
@@ -21,6 +23,7 @@ impl ImportKind {
             "enterprises" => Some(ImportKind::Enterprises),
             "indicators" => Some(ImportKind::Indicators),
             "honours" => Some(ImportKind::Honours),
+            "reserve" => Some(ImportKind::Reserve),
             _ => None,
         }
     }
@@ -29,6 +32,7 @@ impl ImportKind {
             ImportKind::Enterprises => "enterprises",
             ImportKind::Indicators => "indicators",
             ImportKind::Honours => "honours",
+            ImportKind::Reserve => "reserve",
         }
     }
     pub fn label(self) -> &'static str {
@@ -36,6 +40,7 @@ impl ImportKind {
             ImportKind::Enterprises => "企业名录",
             ImportKind::Indicators => "指标数据",
             ImportKind::Honours => "荣誉认定",
+            ImportKind::Reserve => "上市后备库",
         }
     }
     pub fn fields(self) -> &'static [FieldSpec] {
@@ -43,6 +48,7 @@ impl ImportKind {
             ImportKind::Enterprises => office::ENTERPRISE_FIELDS,
             ImportKind::Indicators => office::INDICATOR_VALUE_FIELDS,
             ImportKind::Honours => office::HONOUR_FIELDS,
+            ImportKind::Reserve => office::RESERVE_FIELDS,
         }
     }
 }
@@ -104,12 +110,12 @@ impl ImportReport {
     }
 }
 
-fn cell<'a>(map: &HeaderMap, cells: &'a [String], key: &str) -> &'a str {
+pub(crate) fn cell<'a>(map: &HeaderMap, cells: &'a [String], key: &str) -> &'a str {
     map.get(cells, key).unwrap_or("")
 }
 
 /// The distinct valid USCCs of a file.
-fn file_usccs(table: &Table, map: &HeaderMap) -> Vec<String> {
+pub(crate) fn file_usccs(table: &Table, map: &HeaderMap) -> Vec<String> {
     table
         .rows
         .iter()
@@ -124,7 +130,7 @@ type Known = HashMap<String, (store::enterprise::EnterpriseRow, bool)>;
 
 /// The id of the enterprise a row of an indicator or honour file names, if the caller may
 /// write it; otherwise the message for the row.
-fn writable_enterprise(known: &Known, text: &str) -> std::result::Result<i64, String> {
+pub(crate) fn writable_enterprise(known: &Known, text: &str) -> std::result::Result<i64, String> {
     let u = domain::uscc::Uscc::parse(text).map_err(|e| e.to_string())?;
     match known.get(u.as_str()) {
         Some((r, true)) => Ok(r.id),
@@ -192,6 +198,11 @@ impl App {
                 let (table, map) = read(&bytes)?;
                 (report.rows, report.warnings) = (table.rows.len(), map.warnings());
                 self.import_honours(p, table, &map, opts, &mut report, progress).await?;
+            }
+            ImportKind::Reserve => {
+                let (table, map) = read(&bytes)?;
+                (report.rows, report.warnings) = (table.rows.len(), map.warnings());
+                self.import_reserve(p, table, &map, opts, &mut report, progress).await?;
             }
         }
         Ok(report)

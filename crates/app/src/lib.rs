@@ -11,6 +11,7 @@ pub mod error;
 pub mod export;
 pub mod import;
 mod import_enterprises;
+mod import_reserve;
 pub mod ledger;
 pub mod reference;
 pub mod registry;

@@ -285,7 +285,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Cmd::Import { kind, file, dry_run, db } => {
             let kind = app::import::ImportKind::parse(&kind)
-                .with_context(|| format!("未知导入类型“{kind}”，应为 enterprises、indicators 或 honours"))?;
+                .with_context(|| format!("未知导入类型“{kind}”，应为 enterprises、indicators、honours 或 reserve"))?;
             let bytes = std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
             let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
             let app = open(&db).await?;

@@ -98,6 +98,26 @@ pub const HONOUR_FIELDS: &[FieldSpec] = &[
     },
 ];
 
+/// Listing reserve pool files (上市后备企业资源库名单).
+pub const RESERVE_FIELDS: &[FieldSpec] = &[
+    FieldSpec { key: "uscc", label: "统一社会信用代码", required: true, aliases: USCC_ALIASES },
+    FieldSpec { key: "name", label: "企业名称", required: false, aliases: &["单位名称"] },
+    FieldSpec {
+        key: "stage",
+        label: "阶段",
+        required: true,
+        aliases: &["所处阶段", "上市进程", "上市阶段", "培育阶段"],
+    },
+    FieldSpec {
+        key: "board", label: "拟上市板块", required: true, aliases: &["上市板块", "板块", "拟上市地"]
+    },
+    FieldSpec { key: "kind", label: "类型", required: false, aliases: &["入库类型", "后备类型"] },
+    FieldSpec {
+        key: "since", label: "入库日期", required: false, aliases: &["入库时间", "纳入时间", "入库年月"]
+    },
+    FieldSpec { key: "note", label: "备注", required: false, aliases: &["说明", "情况说明"] },
+];
+
 /// Headers that are silently ignored (row numbering columns).
 const IGNORED: &[&str] = &["序号", "编号", "no", "no."];
 /// Bracket contents that are units; others (`必填`, `市、区`) are just part of the header.

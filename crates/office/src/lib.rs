@@ -30,7 +30,7 @@ pub use csvout::{csv_escape_cell, write_csv};
 pub use dates::{Period, parse_date, parse_period};
 pub use headers::{
     ENTERPRISE_FIELDS, FieldSpec, HONOUR_FIELDS, HeaderError, HeaderMap, HeaderProblem, INDICATOR_VALUE_FIELDS,
-    map_headers,
+    RESERVE_FIELDS, map_headers,
 };
 pub use limits::Limits;
 pub use sniff::{FileKind, sniff};

@@ -324,7 +324,7 @@ pub async fn insert_many(tx: &mut Tx, rows: &[EnterpriseData], at: DateTime<Utc>
 }
 
 /// Rows per multi-row `INSERT` (23 values each) in [`insert_many`].
-const INSERT_CHUNK: usize = 100;
+const INSERT_CHUNK: usize = 500;
 
 /// Updates an enterprise the caller may write, if it is still at `version`.
 #[allow(clippy::too_many_arguments)]

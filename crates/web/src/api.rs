@@ -818,8 +818,9 @@ async fn import_file(
     headers: axum::http::HeaderMap,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<(StatusCode, Json<ImportReportOut>), ApiError> {
-    let kind = app::import::ImportKind::parse(&kind)
-        .ok_or_else(|| ApiError(AppError::invalid("kind", "导入类型应为 enterprises、indicators 或 honours")))?;
+    let kind = app::import::ImportKind::parse(&kind).ok_or_else(|| {
+        ApiError(AppError::invalid("kind", "导入类型应为 enterprises、indicators、honours 或 reserve"))
+    })?;
     let Query(q) = q.map_err(|_| ApiError(AppError::invalid("dry_run", "dry_run 应为 true 或 false")))?;
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {

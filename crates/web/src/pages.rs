@@ -1268,7 +1268,8 @@ fn mapping_of(
 }
 
 fn import_kinds(current: &str) -> Vec<Opt> {
-    [app::import::ImportKind::Enterprises, app::import::ImportKind::Indicators, app::import::ImportKind::Honours]
+    use app::import::ImportKind as K;
+    [K::Enterprises, K::Indicators, K::Honours, K::Reserve]
         .into_iter()
         .map(|k| Opt { value: k.code().into(), label: k.label().into(), selected: k.code() == current })
         .collect()

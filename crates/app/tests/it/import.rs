@@ -170,7 +170,68 @@ async fn region_users_import_only_their_area_and_indicator_honour_files_validate
         let r = run(app, &office, ImportKind::Honours, bad.as_bytes(), "hb.csv", false).await.expect("report");
         assert_eq!(r.errors.len(), 2, "{n}");
         assert!(!r.committed, "{n}");
+
+        // The listing reserve pool: stage and board by label or common word; the region
+        // user cannot file an enterprise outside its county; nothing partial.
+        let reserve = |app: &app::App| {
+            let app = app.clone();
+            let office = office.clone();
+            async move { app.listing_reserve(&office, &Default::default()).await.expect("reserve") }
+        };
+        let res = format!(
+            "统一社会信用代码,企业名称,所处阶段,拟上市板块,入库日期,备注
+{a},宣汉导入有限公司,辅导备案,北交所,2025/6/30,示例
+{b},开江导入有限公司,培育,,,
+"
+        );
+        let r = run(app, &region, ImportKind::Reserve, res.as_bytes(), "res.csv", false).await.expect("report");
+        assert_eq!(
+            r.errors.iter().map(|e| (e.line, e.column.as_str())).collect::<Vec<_>>(),
+            [(3, "统一社会信用代码")],
+            "{n}"
+        );
+        assert!(!r.committed && reserve(app).await.is_empty(), "{n}");
+        let r = run(app, &office, ImportKind::Reserve, res.as_bytes(), "res.csv", false).await.expect("reserve");
+        assert!(r.committed && r.errors.is_empty(), "{n}: {:?}", r.errors);
+        let mut got: Vec<(i64, String, String, Option<String>)> = reserve(app)
+            .await
+            .into_iter()
+            .map(|e| (e.enterprise_id, e.stage, e.board, e.since.map(|d| d.to_string())))
+            .collect();
+        got.sort();
+        let b_id = rows_id(app, &office, &b).await;
+        let mut want = vec![
+            (id, "tutoring".to_string(), "bse".to_string(), Some("2025-06-30".to_string())),
+            (b_id, "cultivation".into(), "undecided".into(), None),
+        ];
+        want.sort();
+        assert_eq!(got, want, "{n}");
+        // Unknown stage, unknown board, the same enterprise twice, a date in the future.
+        let bad = format!(
+            "统一社会信用代码,阶段,板块,入库日期
+{a},观望,科创板,
+{a},上市,纳斯达克,
+{b},申报,创业板,2099-01-01
+{b},申报,创业板,
+{b},上市,主板,
+"
+        );
+        let r = run(app, &office, ImportKind::Reserve, bad.as_bytes(), "rb.csv", false).await.expect("report");
+        let cells: Vec<(usize, &str)> = r.errors.iter().map(|e| (e.line, e.column.as_str())).collect();
+        assert_eq!(
+            cells,
+            [(2, "阶段"), (3, "拟上市板块"), (4, "入库日期"), (6, "统一社会信用代码")],
+            "{n}: {:?}",
+            r.errors
+        );
+        assert!(!r.committed, "{n}");
+        assert_eq!(reserve(app).await.len(), 2, "{n}: unchanged");
     }
+}
+
+async fn rows_id(app: &app::App, p: &app::account::Principal, code: &str) -> i64 {
+    let (rows, _) = app.enterprises(p, &all()).await.expect("list");
+    rows.iter().find(|e| e.uscc == code).expect("listed").id
 }
 
 #[tokio::test]
