@@ -9,7 +9,7 @@ use domain::role::EnterpriseScope;
 use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RegexQuery, TermQuery, TermSetQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery, TermSetQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
@@ -87,6 +87,9 @@ struct Fields {
     key: Field,
     kind: Field,
     uscc: Field,
+    /// Every prefix of the USCC from 6 to 17 characters, one term each, so that a prefix
+    /// search is one posting list instead of a union over thousands of codes.
+    uscc_prefix: Field,
     name: Field,
     former_names: Field,
     products: Field,
@@ -110,6 +113,7 @@ fn build_schema() -> (Schema, Fields) {
         key: b.add_text_field("key", STRING),
         kind: b.add_text_field("kind", STRING | STORED),
         uscc: b.add_text_field("uscc", STRING | STORED),
+        uscc_prefix: b.add_text_field("uscc_prefix", STRING),
         name: b.add_text_field("name", zh.clone()),
         former_names: b.add_text_field("former_names", zh.clone()),
         products: b.add_text_field("products", zh.clone()),
@@ -145,10 +149,13 @@ fn region_ancestors(code: &str) -> Vec<String> {
     out
 }
 
+/// The shortest USCC prefix searched as one (the six-digit registration region).
+const USCC_MIN_PREFIX: usize = 6;
+
 /// A query that looks like (the start of) a USCC: 6 to 18 ASCII letters and digits.
 fn uscc_prefix(q: &str) -> Option<String> {
     let q = q.trim();
-    ((6..=18).contains(&q.len()) && q.bytes().all(|b| b.is_ascii_alphanumeric())).then(|| q.to_ascii_uppercase())
+    ((USCC_MIN_PREFIX..=18).contains(&q.len()) && q.bytes().all(|b| b.is_ascii_alphanumeric())).then(|| q.to_ascii_uppercase())
 }
 
 fn escape_html(s: &str) -> String {
@@ -341,7 +348,13 @@ impl SearchIndex {
         doc.add_i64(f.id, d.id);
         doc.add_text(f.key, key_of(d.id));
         doc.add_text(f.kind, KIND_ENTERPRISE);
-        doc.add_text(f.uscc, normalize_uscc(&d.uscc));
+        let uscc = normalize_uscc(&d.uscc);
+        if uscc.is_ascii() {
+            for len in USCC_MIN_PREFIX..uscc.len().min(18) {
+                doc.add_text(f.uscc_prefix, &uscc[..len]);
+            }
+        }
+        doc.add_text(f.uscc, uscc);
         doc.add_text(f.name, &d.name);
         for n in &d.former_names {
             doc.add_text(f.former_names, n);
@@ -475,8 +488,8 @@ impl SearchIndex {
         if let Some(prefix) = uscc {
             let exact = TermQuery::new(Term::from_field_text(f.uscc, prefix), IndexRecordOption::Basic);
             top.push((Occur::Should, Box::new(ConstScoreQuery::new(Box::new(exact), 20.0))));
-            // Letters and digits only, so the pattern needs no escaping.
-            if let Ok(by_prefix) = RegexQuery::from_pattern(&format!("{prefix}.*"), f.uscc) {
+            if prefix.len() < 18 {
+                let by_prefix = TermQuery::new(Term::from_field_text(f.uscc_prefix, prefix), IndexRecordOption::Basic);
                 top.push((Occur::Should, Box::new(ConstScoreQuery::new(Box::new(by_prefix), 10.0))));
             }
         }
