@@ -22,7 +22,7 @@ and prints rows/s for each and the ratios. `--rows 1000000 --memory-only` runs t
 Standard library, plus pandas/openpyxl for those peers when installed
 (`pip install openpyxl pandas`; without them those parts are skipped and say so).
 
-    python3 bench/import_speed.py [--rows 100000] [--bin target/release/qianglian]
+    python3 bench/import_speed.py [--rows 100000] [--repeat 3] [--bin target/release/qianglian]
 """
 
 from __future__ import annotations
@@ -635,29 +635,44 @@ def run(args: argparse.Namespace) -> int:
             one.write_text(f.readline() + f.readline(), encoding="utf-8")
         fixed = run_qianglian(cleanup, binary, tmp, one, 1, "one")
 
-        print("\ntiming (each its own process, fresh directory or database, wall clock):", flush=True)
-        results: dict[str, Result] = {}
-
-        def record(key: str, label: str, m: bl.Measured) -> None:
-            results[key] = Result(label, n, m)
-            print(results[key].line(), flush=True)
-
-        record("q_csv", "qianglian import enterprises (csv)", run_qianglian(cleanup, binary, tmp, csv_path, n, "csv"))
+        # Every contender runs --repeat times, in interleaved rounds (so a noisy minute on this
+        # shared machine falls on all of them alike); each reports its median run.
+        contenders: list[tuple[str, str, object]] = [
+            ("q_csv", "qianglian import enterprises (csv)", lambda: run_qianglian(cleanup, binary, tmp, csv_path, n, "csv"))
+        ]
         if has_cli:
-            record("floor", "floor: sqlite3 .import --csv (no validation)", run_floor_cli(cleanup, tmp, csv_path, n))
+            contenders.append(("floor", "floor: sqlite3 .import --csv (no validation)", lambda: run_floor_cli(cleanup, tmp, csv_path, n)))
         else:
             print("  sqlite3 CLI not found: the floor is Python sqlite3 executemany into a plain table")
-            record("floor", "floor: python sqlite3 executemany (no valid.)", run_peer(cleanup, tmp, "floor-executemany", csv_path, n))
+            contenders.append(
+                ("floor", "floor: python sqlite3 executemany (no valid.)", lambda: run_peer(cleanup, tmp, "floor-executemany", csv_path, n))
+            )
         if has_pd:
-            record("pandas", "pandas read_csv + validation + sqlite3", run_peer(cleanup, tmp, "pandas", csv_path, n))
+            contenders.append(("pandas", "pandas read_csv + validation + sqlite3", lambda: run_peer(cleanup, tmp, "pandas", csv_path, n)))
         else:
             print("  pandas is not importable: the pandas peer is skipped (pip install pandas)")
-        record("csvmod", "csv module + validation + sqlite3", run_peer(cleanup, tmp, "csv", csv_path, n))
+        contenders.append(("csvmod", "csv module + validation + sqlite3", lambda: run_peer(cleanup, tmp, "csv", csv_path, n)))
         if xlsx_path is not None:
-            record("q_xlsx", "qianglian import enterprises (xlsx)", run_qianglian(cleanup, binary, tmp, xlsx_path, n, "xlsx"))
+            contenders.append(
+                ("q_xlsx", "qianglian import enterprises (xlsx)", lambda: run_qianglian(cleanup, binary, tmp, xlsx_path, n, "xlsx"))
+            )
             kind = "openpyxl-pandas" if has_pd else "openpyxl"
             label = "openpyxl read-only + validation (pandas)" if has_pd else "openpyxl read-only + validation"
-            record("ox", label + " + sqlite3", run_peer(cleanup, tmp, kind, xlsx_path, n))
+            contenders.append(("ox", label + " + sqlite3", lambda: run_peer(cleanup, tmp, kind, xlsx_path, n)))
+
+        repeat = max(1, args.repeat)
+        print(f"\ntiming (each its own process, fresh directory or database, wall clock; median of {repeat} interleaved runs):", flush=True)
+        runs: dict[str, list[bl.Measured]] = {key: [] for key, _, _ in contenders}
+        for r in range(repeat):
+            for key, label, go in contenders:
+                m = go()
+                runs[key].append(m)
+                print(f"    round {r + 1}: {label:<48} {n / m.wall_s if m.wall_s > 0 else 0:>11,.0f} rows/s  {m.wall_s:6.2f} s", flush=True)
+        results: dict[str, Result] = {}
+        for key, label, _ in contenders:
+            ms = sorted(runs[key], key=lambda m: m.wall_s)
+            results[key] = Result(label, n, ms[len(ms) // 2])
+            print(results[key].line(), flush=True)
     finally:
         cleanup.close()
 
@@ -700,6 +715,7 @@ def main() -> int:
     ap.add_argument("--bin", help="the qianglian binary (default target/release/qianglian, else target/debug/qianglian)")
     ap.add_argument("--rows", type=int, default=100_000, help="enterprises in the generated files (default 100000)")
     ap.add_argument("--seed", type=int, default=1, help="seed of the generated rows (default 1)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each contender, interleaved; the median is reported (default 3)")
     ap.add_argument("--memory-only", action="store_true", help="only the qianglian csv import and its peak RSS (the 1M-row check)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory (files, logs)")
     ap.add_argument("--peer-run", help=argparse.SUPPRESS)

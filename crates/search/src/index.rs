@@ -155,7 +155,8 @@ const USCC_MIN_PREFIX: usize = 6;
 /// A query that looks like (the start of) a USCC: 6 to 18 ASCII letters and digits.
 fn uscc_prefix(q: &str) -> Option<String> {
     let q = q.trim();
-    ((USCC_MIN_PREFIX..=18).contains(&q.len()) && q.bytes().all(|b| b.is_ascii_alphanumeric())).then(|| q.to_ascii_uppercase())
+    ((USCC_MIN_PREFIX..=18).contains(&q.len()) && q.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .then(|| q.to_ascii_uppercase())
 }
 
 fn escape_html(s: &str) -> String {
