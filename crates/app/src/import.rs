@@ -2,7 +2,7 @@
 //! validated first, a report by row and column, then all rows in one transaction or none.
 
 use crate::account::Principal;
-use crate::{App, AppError, Result, audit_entry};
+use crate::{App, AppError, Result};
 use office::{FieldSpec, HeaderMap, Limits, Table};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -126,7 +126,8 @@ pub(crate) fn file_usccs(table: &Table, map: &HeaderMap) -> Vec<String> {
         .collect()
 }
 
-type Known = HashMap<String, (store::enterprise::EnterpriseRow, bool)>;
+/// USCC → (the stored row, whether the caller may write it).
+pub(crate) type Known = HashMap<String, (store::enterprise::EnterpriseRow, bool)>;
 
 /// The id of the enterprise a row of an indicator or honour file names, if the caller may
 /// write it; otherwise the message for the row.
@@ -190,9 +191,11 @@ impl App {
                 self.import_enterprises(p, bytes, map, opts, &mut report, progress).await?;
             }
             ImportKind::Indicators => {
-                let (table, map) = read(&bytes)?;
-                (report.rows, report.warnings) = (table.rows.len(), map.warnings());
-                self.import_indicators(p, table, &map, opts, &mut report, progress).await?;
+                // Streamed like the enterprise list: a province's yearly file runs to millions of rows.
+                let headers = office::read_headers(&bytes, file_name, &limits).map_err(file_error)?;
+                let map = office::map_headers(&headers, kind.fields(), &opts.overrides).map_err(file_error)?;
+                report.warnings = map.warnings();
+                self.import_indicators(p, bytes, map, opts, &mut report, progress).await?;
             }
             ImportKind::Honours => {
                 let (table, map) = read(&bytes)?;
@@ -218,131 +221,6 @@ impl App {
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let w = store::enterprise::writable_ids(&self.db, &p.enterprise_scope, &ids).await?;
         Ok(rows.into_iter().map(|r| (r.uscc.clone(), (r.clone(), w.contains(&r.id)))).collect())
-    }
-
-    async fn import_indicators(
-        &self,
-        p: &Principal,
-        table: Table,
-        map: &HeaderMap,
-        opts: &ImportOptions,
-        report: &mut ImportReport,
-        progress: &(dyn Fn(usize, usize) + Sync),
-    ) -> Result<()> {
-        let cat = self.indicator_catalogue().await?;
-        let known = self.known(p, &file_usccs(&table, map)).await?;
-        let mut seen: HashMap<(i64, String, String), usize> = HashMap::new();
-        let mut values = Vec::new();
-        // Rows are consumed as they are validated, so their cells are freed while the
-        // validated data grows: the peak is about one of the two, not both.
-        let total = table.rows.len();
-        for (n, row) in table.rows.into_iter().enumerate() {
-            if n % 5000 == 0 {
-                progress(n, total);
-            }
-            let c = |k: &str| cell(map, &row.cells, k).trim().to_string();
-            let err = |column: &str, value: String, message: String| RowProblem {
-                line: row.line,
-                column: column.into(),
-                value,
-                message,
-            };
-            let mut problems = Vec::new();
-            let enterprise = match writable_enterprise(&known, &c("uscc")) {
-                Ok(id) => Some(id),
-                Err(m) => {
-                    problems.push(err("统一社会信用代码", c("uscc"), m));
-                    None
-                }
-            };
-            let ind_text = c("indicator");
-            let def = cat.iter().find(|d| d.code == ind_text || d.name == ind_text);
-            if def.is_none() {
-                problems.push(err("指标", ind_text.clone(), format!("未知指标“{ind_text}”，可用指标见指标目录")));
-            }
-            let period = {
-                let y = c("year");
-                let m = c("period");
-                let text = if m.is_empty() {
-                    y.clone()
-                } else if m.contains('年') || m.len() > 2 {
-                    m.clone()
-                } else {
-                    format!("{y}年{m}月")
-                };
-                match office::dates::parse_period(&text) {
-                    Ok(per) => Some(per),
-                    Err(msg) => {
-                        problems.push(err("年份", text, msg));
-                        None
-                    }
-                }
-            };
-            let value = match office::numbers::parse_number(&c("value")) {
-                Ok(v) if v.is_finite() => Some(v),
-                Ok(_) => None,
-                Err(m) => {
-                    problems.push(err("数值", c("value"), m));
-                    None
-                }
-            };
-            if let Some(d) = def {
-                let unit = c("unit");
-                if !unit.is_empty() && unit != d.unit {
-                    problems.push(err("单位", unit, format!("“{}”的单位应为 {}", d.name, d.unit)));
-                }
-                if let Some(per) = period
-                    && d.period_kind == "year"
-                    && per.month.is_some()
-                {
-                    problems.push(err("月份", c("period"), format!("“{}”按年报送，不填月份", d.name)));
-                }
-            }
-            if let (Some(eid), Some(d), Some(per), Some(v), true) =
-                (enterprise, def, period, value, problems.is_empty())
-            {
-                let code = match per.month {
-                    Some(m) => format!("{}-{m:02}", per.year),
-                    None => per.year.to_string(),
-                };
-                if let Some(first) = seen.insert((eid, d.code.clone(), code.clone()), row.line) {
-                    problems.push(err(
-                        "指标",
-                        ind_text.clone(),
-                        format!("与第 {first} 行重复（同一企业、指标、期别）"),
-                    ));
-                } else {
-                    let src = c("source");
-                    values.push(store::indicator::NewValue {
-                        enterprise_id: eid,
-                        indicator_code: d.code.clone(),
-                        period: code,
-                        value: v,
-                        source: if src.is_empty() { format!("导入：{}", report.file) } else { src },
-                        reported_on: Some(self.now().date_naive()),
-                    });
-                }
-            }
-            report.add_problems(problems);
-        }
-        progress(total, total);
-        report.created = values.len();
-        if !report.errors.is_empty() || opts.dry_run {
-            return Ok(());
-        }
-        let now = self.now();
-        let mut tx = self.db.begin().await?;
-        store::indicator::upsert(&mut tx, &values, now, p.by()).await?;
-        let after = serde_json::json!({"file": report.file, "rows": report.rows, "values": values.len()});
-        store::audit::append(
-            &mut tx,
-            now,
-            &audit_entry(&p.actor(), "import.indicators", "import", &report.file, None, Some(after)),
-        )
-        .await?;
-        tx.commit().await?;
-        report.committed = true;
-        Ok(())
     }
 
     async fn import_honours(
@@ -446,15 +324,7 @@ impl App {
             store::gradient::upsert_honour(&mut tx, h, now, p.by()).await?;
         }
         let after = serde_json::json!({"file": report.file, "rows": report.rows, "honours": honours.len()});
-        store::audit::append(
-            &mut tx,
-            now,
-            &audit_entry(&p.actor(), "import.honours", "import", &report.file, None, Some(after)),
-        )
-        .await?;
-        tx.commit().await?;
-        report.committed = true;
-        Ok(())
+        self.close_import(tx, p, "import.honours", report, after).await
     }
 }
 

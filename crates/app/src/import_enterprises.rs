@@ -7,19 +7,14 @@
 
 use crate::account::Principal;
 use crate::enterprise::{EnterpriseInput, Refs, may_create_in, validate_with};
-use crate::import::{ImportOptions, ImportReport, PREVIEW, RowChange, RowProblem};
+use crate::import::{ImportOptions, ImportReport, Known, PREVIEW, RowChange, RowProblem};
+use crate::import_stream::{BATCH, finish, spawn_checked};
 use crate::{App, AppError, Result, audit_entry};
 use bytes::Bytes;
 use domain::role::EnterpriseScope;
-use office::{HeaderMap, Limits, OfficeError, Row, RowVisitor};
-use std::collections::{HashMap, HashSet};
+use office::{HeaderMap, Row};
+use std::collections::HashMap;
 use store::enterprise::{EnterpriseData, EnterpriseRow};
-use tokio::sync::mpsc;
-
-/// Rows per batch handed from the validating thread to the writer.
-const BATCH: usize = 500;
-/// Batches in flight between them (bounds the memory of the hand-over).
-const IN_FLIGHT: usize = 4;
 
 /// What one row of the file turned out to be.
 enum Item {
@@ -27,9 +22,6 @@ enum Item {
     Update(usize, Box<EnterpriseRow>, EnterpriseData),
     Problems(Vec<RowProblem>),
 }
-
-/// USCC → (the stored row, whether the caller may write it).
-pub(crate) type Known = HashMap<String, (EnterpriseRow, bool)>;
 
 /// Everything a row is checked against, owned so that it can move to the validating thread.
 struct Checker {
@@ -199,78 +191,6 @@ impl ImportReport {
     }
 }
 
-/// Why the validating thread stopped early.
-enum Stop {
-    Office(OfficeError),
-    /// The writer went away (a database error): nothing more to do.
-    Closed,
-}
-
-impl From<OfficeError> for Stop {
-    fn from(e: OfficeError) -> Self {
-        Stop::Office(e)
-    }
-}
-
-/// Checks rows and sends them on in batches.
-struct Feeder {
-    checker: Checker,
-    out: mpsc::Sender<Vec<Item>>,
-    batch: Vec<Item>,
-}
-
-impl Feeder {
-    fn flush(&mut self) -> Result<(), Stop> {
-        if self.batch.is_empty() {
-            return Ok(());
-        }
-        let b = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
-        self.out.blocking_send(b).map_err(|_| Stop::Closed)
-    }
-}
-
-impl RowVisitor for Feeder {
-    type Error = Stop;
-    fn headers(&mut self, _: &[String]) -> Result<(), Stop> {
-        Ok(())
-    }
-    fn row(&mut self, row: Row) -> Result<(), Stop> {
-        let item = self.checker.check(row);
-        self.batch.push(item);
-        if self.batch.len() >= BATCH { self.flush() } else { Ok(()) }
-    }
-}
-
-/// First pass over the file: the number of data rows and the distinct valid USCCs.
-fn survey(
-    bytes: &[u8],
-    file_name: &str,
-    limits: &Limits,
-    map: &HeaderMap,
-) -> Result<(usize, Vec<String>), OfficeError> {
-    struct Survey<'m> {
-        map: &'m HeaderMap,
-        rows: usize,
-        usccs: HashSet<String>,
-    }
-    impl RowVisitor for Survey<'_> {
-        type Error = OfficeError;
-        fn headers(&mut self, _: &[String]) -> Result<(), OfficeError> {
-            Ok(())
-        }
-        fn row(&mut self, row: Row) -> Result<(), OfficeError> {
-            self.rows += 1;
-            if let Ok(u) = domain::uscc::Uscc::parse(self.map.get(&row.cells, "uscc").unwrap_or("")) {
-                self.usccs.insert(u.as_str().to_string());
-            }
-            Ok(())
-        }
-    }
-    let mut s = Survey { map, rows: 0, usccs: HashSet::new() };
-    office::visit_rows(bytes, file_name, limits, &mut s)?;
-    Ok((s.rows, s.usccs.into_iter().collect()))
-}
-
 /// The fields that changed between a stored enterprise and its new data, as
 /// (column label, before, after); with both as JSON for the history.
 type Diff = (Vec<(String, String, String)>, serde_json::Value, serde_json::Value);
@@ -303,21 +223,7 @@ impl App {
         report: &mut ImportReport,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<()> {
-        let limits = opts.limits.clone().unwrap_or_default();
-        let file_name = report.file.clone();
-        let (total, usccs) = {
-            let (b, f, l, m) = (bytes.clone(), file_name.clone(), limits.clone(), map.clone());
-            tokio::task::spawn_blocking(move || survey(&b, &f, &l, &m))
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?
-                .map_err(crate::import::file_error)?
-        };
-        report.rows = total;
-        if total == 0 {
-            return Err(crate::import::file_error("文件中没有数据行"));
-        }
-        let known = self.known(p, &usccs).await?;
-        drop(usccs);
+        let (limits, file_name, total, known) = self.open_stream(p, &bytes, &map, opts, report).await?;
         let regions = store::reference::regions(&self.db).await?;
         let mut by_name: HashMap<String, (String, String)> = HashMap::new();
         for r in &regions {
@@ -325,7 +231,7 @@ impl App {
                 by_name.entry(k).or_insert((r.code.clone(), r.kind.clone()));
             }
         }
-        let checker = Checker {
+        let mut checker = Checker {
             map,
             refs: self.refs().await?,
             by_name,
@@ -333,12 +239,7 @@ impl App {
             scope: p.enterprise_scope.clone(),
             seen: HashMap::new(),
         };
-        let (out, mut rx) = mpsc::channel::<Vec<Item>>(IN_FLIGHT);
-        let worker = tokio::task::spawn_blocking(move || {
-            let mut f = Feeder { checker, out, batch: Vec::with_capacity(BATCH) };
-            office::visit_rows(&bytes, &file_name, &limits, &mut f)?;
-            f.flush()
-        });
+        let (mut rx, worker) = spawn_checked(bytes, file_name, limits, move |row: Row| checker.check(row));
 
         let now = self.now();
         let source = format!("导入：{}", report.file);
@@ -388,11 +289,7 @@ impl App {
             }
             progress(done, total);
         }
-        match worker.await.map_err(|e| AppError::Internal(e.to_string()))? {
-            Ok(()) => {}
-            Err(Stop::Office(e)) => return Err(crate::import::file_error(e)),
-            Err(Stop::Closed) => return Err(AppError::Internal("导入中断".into())),
-        }
+        finish(worker).await?;
         let Some(mut tx) = tx.filter(|_| report.error_total == 0) else {
             return Ok(());
         };

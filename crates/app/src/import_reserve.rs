@@ -5,7 +5,7 @@
 use crate::account::Principal;
 use crate::import::{ImportOptions, ImportReport, RowProblem, cell, file_usccs, writable_enterprise};
 use crate::ledger::{BOARDS, STAGES};
-use crate::{App, Result, audit_entry};
+use crate::{App, Result};
 use office::{HeaderMap, Table};
 use std::collections::HashMap;
 use store::gradient::ReserveEntry;
@@ -135,15 +135,7 @@ impl App {
             store::gradient::upsert_reserve(&mut tx, e, now, p.by()).await?;
         }
         let after = serde_json::json!({"file": report.file, "rows": report.rows, "entries": entries.len()});
-        store::audit::append(
-            &mut tx,
-            now,
-            &audit_entry(&p.actor(), "import.reserve", "import", &report.file, None, Some(after)),
-        )
-        .await?;
-        tx.commit().await?;
-        report.committed = true;
-        Ok(())
+        self.close_import(tx, p, "import.reserve", report, after).await
     }
 }
 

@@ -155,6 +155,12 @@ async fn region_users_import_only_their_area_and_indicator_honour_files_validate
         let r = run(app, &region, ImportKind::Indicators, bad.as_bytes(), "bad.csv", false).await.expect("report");
         let lines: Vec<usize> = r.errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, [2, 3, 4, 5], "{n}: {:?}", r.errors);
+        // A good row written before a bad one is rolled back with it (the import streams).
+        let values = count(app, "SELECT COUNT(*) FROM indicator_value").await;
+        let mixed = format!("统一社会信用代码,指标,年份,数值\n{a},营业收入,2024,900\n{a},营业收入,2023,九百\n");
+        let r = run(app, &office, ImportKind::Indicators, mixed.as_bytes(), "m.csv", false).await.expect("report");
+        assert_eq!((r.errors.len(), r.errors[0].line, r.committed), (1, 3, false), "{n}: {:?}", r.errors);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM indicator_value").await, values, "{n}");
 
         let hon = format!(
             "统一社会信用代码,荣誉,级别,年份,有效期至\n{a},高新技术企业,国家级,2024,2027/12/31\n{a},专精特新中小企业,省级,2025年,\n"
