@@ -70,7 +70,7 @@ pub struct Refs {
 
 impl App {
     pub async fn refs(&self) -> Result<Refs> {
-        let rows = store::reference::regions(&self.db).await?;
+        let rows = self.regions().await?;
         Ok(Refs { regions: rows.into_iter().map(|r| (r.code, r.kind)).collect(), today: self.now().date_naive() })
     }
 

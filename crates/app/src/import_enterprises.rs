@@ -224,7 +224,7 @@ impl App {
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<()> {
         let (limits, file_name, total, known) = self.open_stream(p, &bytes, &map, opts, report).await?;
-        let regions = store::reference::regions(&self.db).await?;
+        let regions = self.regions().await?;
         let mut by_name: HashMap<String, (String, String)> = HashMap::new();
         for r in &regions {
             for k in [r.code.clone(), r.name.clone(), r.name.trim_end_matches(['区', '县', '市']).to_string()] {

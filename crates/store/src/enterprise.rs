@@ -217,12 +217,6 @@ fn where_clause(scope: &EnterpriseScope, f: &Filter) -> Sql {
     w
 }
 
-/// One page of the enterprises `scope` may read, and the total matching.
-pub async fn list(db: &Db, scope: &EnterpriseScope, f: &Filter) -> Result<(Vec<EnterpriseRow>, i64)> {
-    let total = count(db, scope, f).await?;
-    Ok((page(db, scope, f).await?, total))
-}
-
 /// One page of the enterprises `scope` may read (without the total: see [`count`]).
 ///
 /// In two steps within one statement: the page's ids from `enterprise` alone (an index walk
