@@ -145,6 +145,16 @@ fn check_csrf(u: &Principal, form: &HashMap<String, String>) -> Result<(), PageE
     }
 }
 
+/// A posted form, refused unless well-formed and carrying this session's CSRF token.
+fn checked_form(
+    u: &Principal,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> Result<HashMap<String, String>, PageError> {
+    let Form(form) = form.map_err(bad_form)?;
+    check_csrf(u, &form)?;
+    Ok(form)
+}
+
 fn id_of(p: Result<Path<i64>, PathRejection>) -> Result<i64, PageError> {
     p.map(|Path(id)| id).map_err(|_| PageError(AppError::NotFound))
 }
@@ -212,8 +222,7 @@ async fn logout(
     jar: CookieJar,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> PageResult {
-    let Form(form) = form.map_err(bad_form)?;
-    check_csrf(&u.p, &form)?;
+    checked_form(&u.p, form)?;
     s.app.logout(&u.token, &u.p).await?;
     let name = cookie_name(s.cfg.secure_cookies);
     Ok((jar.remove(session_cookie(name, String::new(), s.cfg.secure_cookies)), Redirect::to("/login")).into_response())
@@ -248,8 +257,7 @@ async fn password_submit(
     WebUserAny(u): WebUserAny,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> PageResult {
-    let Form(form) = form.map_err(bad_form)?;
-    check_csrf(&u.p, &form)?;
+    let form = checked_form(&u.p, form)?;
     let (policy, _) = s.app.policy().await?;
     let new = field(&form, "new_password");
     let result = if new != field(&form, "confirm_password") {
@@ -686,8 +694,7 @@ async fn enterprise_create(
     u: WebUser,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> PageResult {
-    let Form(form) = form.map_err(bad_form)?;
-    check_csrf(&u.p, &form)?;
+    let form = checked_form(&u.p, form)?;
     let v = input_of(&form);
     match s.app.create_enterprise(&u.p, &v).await {
         Ok(id) => Ok(Redirect::to(&format!("/enterprises/{id}")).into_response()),
@@ -712,8 +719,7 @@ async fn enterprise_update(
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> PageResult {
     let id = id_of(id)?;
-    let Form(form) = form.map_err(bad_form)?;
-    check_csrf(&u.p, &form)?;
+    let form = checked_form(&u.p, form)?;
     let version: i64 = field(&form, "version")
         .parse()
         .map_err(|_| PageError(AppError::invalid("version", "缺少版本号，请刷新页面后重试")))?;
@@ -733,8 +739,7 @@ async fn enterprise_delete(
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> PageResult {
     let id = id_of(id)?;
-    let Form(form) = form.map_err(bad_form)?;
-    check_csrf(&u.p, &form)?;
+    let form = checked_form(&u.p, form)?;
     let version: i64 =
         field(&form, "version").parse().map_err(|_| PageError(AppError::invalid("version", "缺少版本号")))?;
     s.app.delete_enterprise(&u.p, id, version).await?;
@@ -926,8 +931,7 @@ async fn account_create(
     u: WebUser,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> PageResult {
-    let Form(form) = form.map_err(bad_form)?;
-    check_csrf(&u.p, &form)?;
+    let form = checked_form(&u.p, form)?;
     match s
         .app
         .create_account(&u.p.actor(), Some(&u.p), &field(&form, "username"), &field(&form, "display_name"), &[], None)
@@ -952,8 +956,7 @@ async fn account_action(
     Path((id, action)): Path<(String, String)>,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> PageResult {
-    let Form(form) = form.map_err(bad_form)?;
-    check_csrf(&u.p, &form)?;
+    let form = checked_form(&u.p, form)?;
     let id: i64 = id.parse().map_err(|_| PageError(AppError::NotFound))?;
     let version: i64 =
         field(&form, "version").parse().map_err(|_| PageError(AppError::invalid("version", "缺少版本号")))?;
@@ -1007,8 +1010,7 @@ async fn policy_submit(
     u: WebUser,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> PageResult {
-    let Form(form) = form.map_err(bad_form)?;
-    check_csrf(&u.p, &form)?;
+    let form = checked_form(&u.p, form)?;
     let num = |k: &str| field(&form, k).trim().parse::<i64>().unwrap_or(-1);
     let p = domain::account::SecurityPolicy {
         min_length: num("min_length"),
@@ -1539,8 +1541,7 @@ async fn merge_submit(
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> PageResult {
     let id = id_of(id)?;
-    let Form(form) = form.map_err(bad_form)?;
-    check_csrf(&u.p, &form)?;
+    let form = checked_form(&u.p, form)?;
     let keep = match field(&form, "keep").as_str() {
         "distinct" => None,
         k => Some(
@@ -1558,8 +1559,7 @@ async fn review_submit(
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> PageResult {
     let id = id_of(id)?;
-    let Form(form) = form.map_err(bad_form)?;
-    check_csrf(&u.p, &form)?;
+    let form = checked_form(&u.p, form)?;
     let approve = field(&form, "decision") == "approve";
     let r = s.app.review_correction(&u.p, id, approve, &field(&form, "note")).await;
     after_action(&s, &u.p, r, if approve { "已通过，更正已生效" } else { "已驳回" }).await
@@ -1572,8 +1572,7 @@ async fn correction_submit(
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> PageResult {
     let id = id_of(id)?;
-    let Form(form) = form.map_err(bad_form)?;
-    check_csrf(&u.p, &form)?;
+    let form = checked_form(&u.p, form)?;
     let proposed: Vec<(String, String)> = app::registry::CORRECTABLE
         .iter()
         .filter_map(|(f, _)| form.get(*f).map(|v| (f.to_string(), v.clone())))
