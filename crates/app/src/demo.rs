@@ -389,11 +389,13 @@ impl App {
         store::feed::append(&mut tx, "enterprise", &all_ids, "upsert", now).await?;
         store::account::set_setting(&mut tx, "demo_seed", &format!("{scale:?}:{seed}")).await?;
         tx.commit().await?;
+        let placed = self.seed_chain_maps(&actor, &mut rng, now).await?;
+        tracing::info!("demo: {placed} enterprises placed on chain maps");
 
         let chief_chain = chains.iter().find(|c| c.code == "gas_chemical").unwrap_or(&chains[0]).code.clone();
         let plan: [(&str, &str, Role, Option<String>); 12] = [
             ("demo.office", "示例·融圈强链办", Role::Office, None),
-            ("demo.chief", "示例·链长", Role::Chief, Some(chief_chain)),
+            ("demo.chief", "示例·链长", Role::Chief, Some(chief_chain.clone())),
             ("demo.leaddept", "示例·市经信局", Role::LeadDept, Some("jxj".into())),
             ("demo.unit", "示例·市科技局", Role::Unit, Some("kjj".into())),
             ("demo.region", "示例·宣汉县", Role::Region, Some("511722".into())),
@@ -409,7 +411,15 @@ impl App {
         for (username, display, role, scope) in plan {
             let grant = Grant::new(role, scope.clone()).map_err(|e| AppError::Internal(e.to_string()))?;
             let password = crate::secret::random_password();
-            self.create_account(&actor, None, username, display, &[grant], Some(&password)).await?;
+            let (account_id, _) =
+                self.create_account(&actor, None, username, display, &[grant], Some(&password)).await?;
+            if role == Role::Chief
+                && let Some(chain) = store::chain::id_by_code(&self.db, &chief_chain).await?
+            {
+                let mut tx = self.db.begin().await?;
+                store::chainmap::set_officer(&mut tx, chain, account_id, "chief").await?;
+                tx.commit().await?;
+            }
             accounts.push(DemoAccount { username: username.into(), password, role: role.code().into(), scope });
         }
         Ok(DemoReport { chains: chains.len(), enterprises: n, accounts })

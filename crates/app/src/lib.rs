@@ -4,8 +4,10 @@
 
 pub mod account;
 pub mod audit;
+pub mod chainmap;
 mod counts;
 pub mod demo;
+mod demo_chains;
 pub mod enterprise;
 pub mod error;
 pub mod export;
@@ -20,6 +22,7 @@ pub mod registry;
 pub mod search;
 pub mod secret;
 
+pub use domain;
 pub use error::{AppError, FieldError};
 pub use store::{self, Backend, Db};
 

@@ -93,6 +93,64 @@ enum Cmd {
         #[command(subcommand)]
         cmd: AuditCmd,
     },
+    /// Chain maps: analytics.
+    Chain {
+        #[command(subcommand)]
+        cmd: ChainCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum ChainCmd {
+    /// Analyse a chain's map (coverage, strength, local supporting rate, single points of
+    /// failure, concentration, cross-chain links): the figures of
+    /// GET /api/v1/chains/{id}/analysis.
+    Analyze {
+        /// Chain id or code (e.g. 2 or gas_chemical).
+        chain: String,
+        /// Print the analysis as JSON (the API's format).
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Analyse a chain map given as a JSON file (segments, edges, placements, supplies), with
+    /// no database: for re-verification and benchmarks.
+    AnalyzeFile {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The analysis as a table for a person.
+fn print_analysis(a: &app::domain::chainmap::Analysis, names: &std::collections::HashMap<i64, String>) {
+    use app::domain::chainmap::Strength;
+    let label = |s: &Strength| match s {
+        Strength::Strong => "强（锻长板）",
+        Strength::Weak => "弱（补短板）",
+        Strength::Missing => "缺（建新链）",
+    };
+    println!("{:<24} {:>6} {:>6} {:>6} {:>8} {:>6}  强弱", "环节", "企业", "本地", "链主", "覆盖度", "HHI");
+    for s in &a.segments {
+        let name = names.get(&s.id).cloned().unwrap_or_else(|| s.name.clone());
+        let hhi = s.hhi.map(|h| format!("{h:.3}")).unwrap_or_else(|| "-".into());
+        println!(
+            "{:<24} {:>6} {:>6} {:>6} {:>8.2} {:>6}  {}",
+            name,
+            s.enterprises,
+            s.local_enterprises,
+            s.leaders,
+            s.coverage,
+            hhi,
+            label(&s.strength)
+        );
+    }
+    match a.local_supporting_rate {
+        Some(r) => println!("本地配套率：{:.1}%", r * 100.0),
+        None => println!("本地配套率：无配套数据"),
+    }
+    println!("单点风险：{} 处", a.single_points_of_failure.len());
 }
 
 #[derive(Subcommand)]
@@ -353,6 +411,31 @@ async fn run(cli: Cli) -> Result<()> {
             let n = app.reindex(&|n| bar.set_position(n as u64)).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             bar.finish_and_clear();
             println!("搜索索引已重建：{n} 家企业");
+            Ok(())
+        }
+        Cmd::Chain { cmd: ChainCmd::Analyze { chain, json, db } } => {
+            let app = open(&db).await?;
+            let console = app::account::Principal::console();
+            let a = app.chain_analysis(&console, &chain).await.map_err(|e| anyhow::anyhow!("{}", e.user_message()))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&a)?);
+            } else {
+                let info = app.chain_info(&chain).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!("{}（{}）", info.name, info.code);
+                print_analysis(&a, &Default::default());
+            }
+            Ok(())
+        }
+        Cmd::Chain { cmd: ChainCmd::AnalyzeFile { file, json } } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            let g: app::domain::chainmap::ChainGraph =
+                serde_json::from_str(&text).with_context(|| format!("{} 不是产业链图谱 JSON", file.display()))?;
+            let a = app::domain::chainmap::analyze(&g, &Default::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
+            if json {
+                println!("{}", serde_json::to_string(&a)?);
+            } else {
+                print_analysis(&a, &Default::default());
+            }
             Ok(())
         }
         Cmd::Audit { cmd: AuditCmd::Verify { db } } => {

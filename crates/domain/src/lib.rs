@@ -4,6 +4,7 @@
 //! embedded from `data/` at compile time so that a typed value is valid everywhere.
 
 pub mod account;
+pub mod chainmap;
 pub mod clock;
 pub mod indicator;
 pub mod industry;

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod audit;
 pub mod chain;
+pub mod chainmap;
 pub mod db;
 pub mod enterprise;
 pub mod error;

@@ -30,3 +30,54 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   window.addEventListener("resize", function () { chart.resize(); });
 });
+
+// Chain map: stages as columns, segments coloured by strength, counts on nodes; zoom and
+// pan (roam); a click scrolls to the segment's row; region and role filters dim segments
+// without matching enterprises; the toolbox saves a PNG.
+document.addEventListener("DOMContentLoaded", function () {
+  var el = document.getElementById("chain-map");
+  if (!el || !window.echarts) return;
+  var g = JSON.parse(el.getAttribute("data-graph"));
+  var colour = { strong: "#1b7f3b", weak: "#b7791f", missing: "#c0392b" };
+  var chart = window.echarts.init(el);
+  function filters() {
+    var f = {};
+    document.querySelectorAll("[data-map-filter]").forEach(function (s) { f[s.getAttribute("data-map-filter")] = s.value; });
+    return f;
+  }
+  function draw() {
+    var f = filters();
+    var nodes = g.nodes.map(function (n) {
+      var hit = (!f.region || n.regions.indexOf(f.region) >= 0) && (!f.role || n.roles.indexOf(f.role) >= 0);
+      return {
+        id: n.id, name: n.name, x: n.x, y: n.y, value: n.count,
+        symbol: "roundRect", symbolSize: [132, 34],
+        itemStyle: { color: colour[n.strength] || "#888", opacity: hit ? 1 : 0.25 },
+        label: { show: true, color: "#fff", formatter: n.name + "（" + n.count + "）", width: 124, overflow: "truncate" },
+        tooltip: { formatter: n.stage + " · " + n.name + "<br>本地企业 " + n.count + " 家 · " + n.strength_label }
+      };
+    });
+    chart.setOption({
+      tooltip: {},
+      toolbox: { right: 10, feature: { saveAsImage: { title: "保存图片", name: "产业链图谱" }, restore: { title: "还原" } } },
+      graphic: ["上游", "中游", "下游"].map(function (t, i) {
+        return { type: "text", left: (8 + i * 33) + "%", top: 8, style: { text: t, fontSize: 14, fontWeight: "bold", fill: "#555" } };
+      }),
+      series: [{
+        type: "graph", layout: "none", roam: true, draggable: false, top: 40,
+        edgeSymbol: ["none", "arrow"], edgeSymbolSize: 7,
+        lineStyle: { color: "#9aa7b8", curveness: 0.15, opacity: 0.8 },
+        data: nodes,
+        links: g.links.map(function (l) { return { source: l.source, target: l.target, tooltip: { formatter: l.product || "" } }; })
+      }]
+    }, true);
+  }
+  draw();
+  chart.on("click", function (p) {
+    if (p.dataType !== "node") return;
+    var row = document.getElementById("seg-" + p.data.id);
+    if (row) { row.scrollIntoView({ behavior: "smooth", block: "center" }); row.classList.add("flash"); }
+  });
+  document.querySelectorAll("[data-map-filter]").forEach(function (s) { s.addEventListener("change", draw); });
+  window.addEventListener("resize", function () { chart.resize(); });
+});

@@ -20,7 +20,10 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Qianglian 强链 API", description = "重点产业链工作平台 JSON API。令牌由 POST /api/v1/auth/token 取得，之后以 Authorization: Bearer 携带。"),
-    paths(token, logout, me, search, import_file, indicator_catalogue, enterprise_indicators, honours, add_honour, gradients, set_gradient, listing_reserve, set_reserve, list_enterprises, create_enterprise, get_enterprise, update_enterprise, delete_enterprise, enterprise_history, regions, industries, chains, audit_verify),
+    paths(token, logout, me, search, import_file, indicator_catalogue, enterprise_indicators, honours, add_honour, gradients, set_gradient, listing_reserve, set_reserve, list_enterprises, create_enterprise, get_enterprise, update_enterprise, delete_enterprise, enterprise_history, regions, industries, audit_verify,
+        crate::api_chains::chains, crate::api_chains::chain_map, crate::api_chains::chain_analysis,
+        crate::api_chains::chain_what_if, crate::api_chains::add_segment, crate::api_chains::update_segment,
+        crate::api_chains::add_edge, crate::api_chains::retire_edge, crate::api_chains::place, crate::api_chains::unplace),
     components(schemas(ErrorBody, crate::error::FieldErrorDoc)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -49,7 +52,6 @@ pub fn routes() -> Router<AppState> {
         .route("/enterprises/{id}/history", get(enterprise_history))
         .route("/regions", get(regions))
         .route("/industries", get(industries))
-        .route("/chains", get(chains))
         .route("/audit/verify", get(audit_verify))
         .route("/search", get(search))
         .route("/imports/{kind}", post(import_file).layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)))
@@ -60,6 +62,7 @@ pub fn routes() -> Router<AppState> {
         .route("/enterprises/{id}/gradients", get(gradients).put(set_gradient))
         .route("/listing-reserve", get(listing_reserve))
         .route("/enterprises/{id}/listing-reserve", axum::routing::put(set_reserve))
+        .merge(crate::api_chains::routes())
 }
 
 async fn openapi() -> Response {
@@ -366,13 +369,6 @@ async fn industries(
 ) -> ApiResult<Json<Vec<CodeName>>> {
     let r = s.app.industries(q.q.as_deref().unwrap_or(""), 50).await?;
     Ok(Json(r.into_iter().map(|r| CodeName { code: r.code, name: r.name, kind: r.level }).collect()))
-}
-
-/// The chains of the city with their field and lead department.
-#[utoipa::path(get, path = "/api/v1/chains", responses((status = 200, body = Vec<CodeName>)))]
-async fn chains(State(s): State<AppState>, _u: ApiUser) -> ApiResult<Json<Vec<CodeName>>> {
-    let r = s.app.chains().await?;
-    Ok(Json(r.into_iter().map(|c| CodeName { code: c.code, name: c.name, kind: c.field_code }).collect()))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -2,6 +2,7 @@
 //! (utoipa), both thin over [`app::App`]. Security headers, body limits, CSRF on forms.
 
 pub mod api;
+pub mod api_chains;
 pub mod assets;
 pub mod auth;
 pub mod error;

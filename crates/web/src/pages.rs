@@ -20,8 +20,14 @@ use domain::role::{Grant, Role};
 use serde::Deserialize;
 use std::collections::HashMap;
 
+mod chains;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/chains", get(chains::chains_page))
+        .route("/chains/{key}", get(chains::chain_page))
+        .route("/chains/{key}/map.json", get(chains::chain_json))
+        .route("/chains/{key}/{action}", post(chains::chain_edit))
         .route("/", get(home))
         .route("/healthz", get(|| async { "ok" }))
         .route("/login", get(login_page).post(login_submit))
@@ -64,6 +70,7 @@ pub struct Nav {
     pub audit: bool,
     pub import: bool,
     pub registry: bool,
+    pub chains: bool,
 }
 
 impl Nav {
@@ -88,6 +95,7 @@ impl Nav {
             audit: p.has(Role::Auditor),
             import: p.enterprise_scope.writes_anything(),
             registry: p.enterprise_scope.writes_anything(),
+            chains: p.enterprise_scope.reads_anything() && !p.has(Role::Enterprise) || p.has(Role::Office),
         }
     }
 }

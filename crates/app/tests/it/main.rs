@@ -4,6 +4,7 @@
 mod access;
 mod accounts;
 mod audit;
+mod chainmap;
 mod demo;
 mod enterprises;
 mod harness;

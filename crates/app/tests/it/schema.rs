@@ -92,6 +92,8 @@ async fn migrations_in_lockstep() {
         "chain_region",
         "change_feed",
         "correction",
+        "chain_officer",
+        "chain_target",
         "department",
         "enterprise",
         "enterprise_alias",
@@ -107,12 +109,16 @@ async fn migrations_in_lockstep() {
         "industry_concordance",
         "listing_reserve",
         "merge_candidate",
+        "placement",
         "reference_load",
         "region",
         "security_policy",
+        "segment",
+        "segment_edge",
         "session",
         "setting",
         "size_threshold",
+        "supply_relation",
     ]
     .into_iter()
     .map(String::from)
@@ -131,7 +137,7 @@ async fn migrations_in_lockstep() {
     assert!(a.contains(&("size_threshold".into(), "large_min".into(), "double precision".into(), true)));
     assert!(a.contains(&("enterprise".into(), "above_scale".into(), "boolean".into(), true)));
     assert!(a.contains(&("indicator_value".into(), "value".into(), "double precision".into(), true)));
-    assert_eq!(a.len(), 215, "column count");
+    assert_eq!(a.len(), 261, "column count");
     assert_eq!(sqlite_indexes(lite).await, pg_indexes(pg, &schema).await, "indexes");
 }
 

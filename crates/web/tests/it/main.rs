@@ -1,6 +1,7 @@
 //! Web tests against the real server (port 0, temp SQLite) and the router in-process.
 
 mod api;
+mod chains;
 mod pages;
 mod robustness;
 

@@ -1,0 +1,499 @@
+//! The chain map use cases: read a chain's map (scope-filtered placements), analyse it
+//! (`domain::chainmap`), what-if, and the lead department's edits (segments, edges,
+//! placements), each checked, audited and kept in the field history.
+
+use crate::account::Principal;
+use crate::{App, AppError, Result, audit_entry};
+use domain::chainmap::{self as cm, Analysis, ChainGraph, Change, Thresholds, WhatIf};
+use domain::role::Role;
+use serde::Serialize;
+use store::chainmap::{ChainInfo, EdgeRow, NewSegment, PlacementRow, SegmentRow};
+
+/// A chain's map as the API and the page show it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ChainMap {
+    pub chain: ChainInfo,
+    /// (code, name, role: carrying | collaborating)
+    pub regions: Vec<(String, String, String)>,
+    /// (account id, name, role: chief | deputy)
+    pub officers: Vec<(i64, String, String)>,
+    /// (year, output target in fen)
+    pub targets: Vec<(i64, i64)>,
+    pub segments: Vec<SegmentRow>,
+    pub edges: Vec<EdgeRow>,
+    /// Only the enterprises the caller may read.
+    pub placements: Vec<PlacementRow>,
+}
+
+/// What a segment edit carries (new or changed).
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct SegmentInput {
+    pub code: String,
+    pub name: String,
+    /// upstream | midstream | downstream
+    pub stage: String,
+    pub parent_id: Option<i64>,
+    pub sort: Option<i64>,
+    #[serde(default)]
+    pub key_products: String,
+    #[serde(default)]
+    pub key_technologies: String,
+    /// GB/T 4754 class codes, separated by ; or ,
+    #[serde(default)]
+    pub industry_codes: String,
+}
+
+pub const STAGES: [(&str, &str); 3] = [("upstream", "上游"), ("midstream", "中游"), ("downstream", "下游")];
+pub const ROLES: [(&str, &str); 2] = [("leader", "链主"), ("member", "链属")];
+
+pub fn stage_label(code: &str) -> &'static str {
+    STAGES.iter().find(|(c, _)| *c == code).map(|(_, l)| *l).unwrap_or("未知")
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split([';', '；', ',', '，', '、']).map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()
+}
+
+fn stage_of(s: &str) -> Option<cm::Stage> {
+    match s {
+        "upstream" => Some(cm::Stage::Upstream),
+        "midstream" => Some(cm::Stage::Midstream),
+        "downstream" => Some(cm::Stage::Downstream),
+        _ => None,
+    }
+}
+
+impl App {
+    /// Every chain with its counts.
+    pub async fn chain_infos(&self) -> Result<Vec<ChainInfo>> {
+        Ok(store::chainmap::chains(&self.db).await?)
+    }
+
+    /// A chain by id or code.
+    pub async fn chain_info(&self, key: &str) -> Result<ChainInfo> {
+        let id = match key.parse::<i64>() {
+            Ok(id) => id,
+            Err(_) => store::chain::id_by_code(&self.db, key).await?.ok_or(AppError::NotFound)?,
+        };
+        store::chainmap::chain(&self.db, id).await?.ok_or(AppError::NotFound)
+    }
+
+    fn require_staff(&self, p: &Principal) -> Result<()> {
+        if p.enterprise_scope.reads_anything() && !p.has(Role::Enterprise) || p.has(Role::Office) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("无权查看产业链图谱".into()))
+        }
+    }
+
+    /// Whether `p` may edit this chain's map: the office, or the chain's lead department.
+    pub fn may_edit_chain(&self, p: &Principal, c: &ChainInfo) -> bool {
+        p.has(Role::Office)
+            || p.grants
+                .iter()
+                .any(|g| g.role == Role::LeadDept && g.scope.as_deref() == Some(c.lead_department_code.as_str()))
+    }
+
+    fn require_editor(&self, p: &Principal, c: &ChainInfo) -> Result<()> {
+        if self.may_edit_chain(p, c) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!("只有融圈强链办或“{}”的牵头部门可以编辑该产业链图谱", c.name)))
+        }
+    }
+
+    pub async fn chain_map(&self, p: &Principal, key: &str) -> Result<ChainMap> {
+        self.require_staff(p)?;
+        let chain = self.chain_info(key).await?;
+        let id = chain.id;
+        Ok(ChainMap {
+            regions: store::chainmap::chain_regions(&self.db, id).await?,
+            officers: store::chainmap::officers(&self.db, id).await?,
+            targets: store::chainmap::targets(&self.db, id).await?,
+            segments: store::chainmap::segments(&self.db, id).await?,
+            edges: store::chainmap::edges(&self.db, id).await?,
+            placements: store::chainmap::placements(&self.db, &p.enterprise_scope, id).await?,
+            chain,
+        })
+    }
+
+    /// The chain as the analytics read it: every placement (counts are aggregates), the
+    /// supplies bought by the chain's enterprises, and their places on other chains.
+    pub async fn chain_graph(&self, chain_id: i64) -> Result<ChainGraph> {
+        let segments = store::chainmap::segments(&self.db, chain_id).await?;
+        let edges = store::chainmap::edges(&self.db, chain_id).await?;
+        let placements = store::chainmap::all_placements(&self.db, chain_id).await?;
+        let supplies = store::chainmap::supplies(&self.db, chain_id).await?;
+        let others = store::chainmap::other_chain_placements(&self.db, chain_id).await?;
+        Ok(ChainGraph {
+            segments: segments
+                .iter()
+                .map(|s| cm::Segment {
+                    id: s.id,
+                    name: s.name.clone(),
+                    stage: stage_of(&s.stage).unwrap_or(cm::Stage::Midstream),
+                    parent_id: s.parent_id,
+                    retired: s.retired,
+                })
+                .collect(),
+            edges: edges
+                .iter()
+                .filter(|e| !e.retired)
+                .map(|e| cm::SegmentEdge { from: e.from_id, to: e.to_id })
+                .collect(),
+            placements: placements
+                .iter()
+                .map(|pl| cm::Placement {
+                    segment_id: pl.segment_id,
+                    enterprise_id: pl.enterprise_id,
+                    role: if pl.role == "leader" { cm::Role::Leader } else { cm::Role::Member },
+                    // Enterprises of the ledger are the city's own.
+                    local: true,
+                    weight: pl.revenue_fen.unwrap_or(0).max(0),
+                })
+                .collect(),
+            supplies: supplies
+                .iter()
+                .map(|s| cm::Supply {
+                    // A supplier outside the ledger gets a negative id of its own row, so it
+                    // never coincides with an enterprise.
+                    from: s.supplier_id.unwrap_or(-s.id),
+                    to: s.buyer_id,
+                    amount: s.amount_fen.max(0),
+                    local: s.local,
+                })
+                .collect(),
+            other_chains: others
+                .into_iter()
+                .map(|(enterprise_id, chain_id)| cm::OtherChainPlacement { enterprise_id, chain_id })
+                .collect(),
+        })
+    }
+
+    pub async fn chain_analysis(&self, p: &Principal, key: &str) -> Result<Analysis> {
+        self.require_staff(p)?;
+        let chain = self.chain_info(key).await?;
+        let g = self.chain_graph(chain.id).await?;
+        cm::analyze(&g, &Thresholds::default()).map_err(|e| AppError::invalid("chain", e))
+    }
+
+    pub async fn chain_what_if(&self, p: &Principal, key: &str, change: &Change) -> Result<WhatIf> {
+        self.require_staff(p)?;
+        let chain = self.chain_info(key).await?;
+        let g = self.chain_graph(chain.id).await?;
+        cm::what_if(&g, &Thresholds::default(), change).map_err(|e| AppError::invalid("change", e))
+    }
+
+    /// Checks a segment edit against the chain's other segments.
+    async fn check_segment(&self, chain_id: i64, own: Option<i64>, s: &SegmentInput) -> Result<NewSegment> {
+        let mut errors = Vec::new();
+        let code = s.code.trim().to_string();
+        if code.is_empty()
+            || code.len() > 64
+            || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            errors.push(crate::error::FieldError::new("code", "环节编码须为 1–64 位字母、数字、下划线或连字符"));
+        }
+        let name = s.name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 60 {
+            errors.push(crate::error::FieldError::new("name", "环节名称不能为空，且不超过 60 字"));
+        }
+        if stage_of(&s.stage).is_none() {
+            errors.push(crate::error::FieldError::new("stage", "环节阶段须为上游、中游或下游"));
+        }
+        let all = store::chainmap::segments(&self.db, chain_id).await?;
+        if all.iter().any(|x| x.code == code && Some(x.id) != own) {
+            errors.push(crate::error::FieldError::new("code", format!("环节编码“{code}”已在本产业链中使用")));
+        }
+        if let Some(pid) = s.parent_id {
+            match all.iter().find(|x| x.id == pid) {
+                None => {
+                    errors.push(crate::error::FieldError::new("parent_id", format!("上级环节 {pid} 不在本产业链中")))
+                }
+                Some(parent) => {
+                    if Some(pid) == own {
+                        errors.push(crate::error::FieldError::new("parent_id", "环节不能以自身为上级"));
+                    } else if parent.parent_id.is_some() {
+                        errors.push(crate::error::FieldError::new(
+                            "parent_id",
+                            format!("上级环节“{}”本身是子环节：环节层级只有两级", parent.name),
+                        ));
+                    } else if parent.stage != s.stage {
+                        errors.push(crate::error::FieldError::new(
+                            "parent_id",
+                            format!("上级环节“{}”属于{}，与本环节阶段不同", parent.name, stage_label(&parent.stage)),
+                        ));
+                    } else if parent.retired {
+                        errors.push(crate::error::FieldError::new(
+                            "parent_id",
+                            format!("上级环节“{}”已撤销", parent.name),
+                        ));
+                    }
+                    if let Some(me) = own
+                        && all.iter().any(|x| x.parent_id == Some(me) && !x.retired)
+                    {
+                        errors.push(crate::error::FieldError::new(
+                            "parent_id",
+                            "本环节下有子环节，不能再挂到其他环节之下",
+                        ));
+                    }
+                }
+            }
+        }
+        let mut codes = Vec::new();
+        for c in split_list(&s.industry_codes) {
+            match domain::industry::IndustryCode::parse(&c) {
+                Ok(ic) if ic.level() == domain::industry::IndustryLevel::Class => codes.push(ic.as_str().to_string()),
+                _ => errors.push(crate::error::FieldError::new(
+                    "industry_codes",
+                    format!("行业代码“{c}”不是 GB/T 4754-2017 的小类代码"),
+                )),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let sort = s.sort.unwrap_or_else(|| all.iter().map(|x| x.sort).max().unwrap_or(0) + 1);
+        Ok(NewSegment {
+            code,
+            name,
+            stage: s.stage.clone(),
+            parent_id: s.parent_id,
+            sort,
+            key_products: split_list(&s.key_products).join(";"),
+            key_technologies: split_list(&s.key_technologies).join(";"),
+            industry_codes: codes.join(";"),
+        })
+    }
+
+    pub async fn add_segment(&self, p: &Principal, key: &str, s: &SegmentInput) -> Result<i64> {
+        let chain = self.chain_info(key).await?;
+        self.require_editor(p, &chain)?;
+        let new = self.check_segment(chain.id, None, s).await?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let id = store::chainmap::insert_segment(&mut tx, chain.id, &new, now, p.by()).await?;
+        let after = segment_json(&new, false);
+        store::history::record(&mut tx, "segment", id, None, &after, &[], "编辑", now, p.by()).await?;
+        store::audit::append(
+            &mut tx,
+            now,
+            &audit_entry(&p.actor(), "segment.create", "segment", id, None, Some(after)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Changes a segment (rename, move to another parent or stage, retire or restore) if it
+    /// is still at `version`.
+    pub async fn update_segment(
+        &self,
+        p: &Principal,
+        key: &str,
+        id: i64,
+        version: i64,
+        s: &SegmentInput,
+        retired: bool,
+    ) -> Result<()> {
+        let chain = self.chain_info(key).await?;
+        self.require_editor(p, &chain)?;
+        let all = store::chainmap::segments(&self.db, chain.id).await?;
+        let old = all.iter().find(|x| x.id == id).ok_or(AppError::NotFound)?;
+        let mut input = s.clone();
+        input.code = old.code.clone();
+        let new = self.check_segment(chain.id, Some(id), &input).await?;
+        if retired && all.iter().any(|x| x.parent_id == Some(id) && !x.retired) {
+            return Err(AppError::invalid("retired", "请先撤销或移走其子环节"));
+        }
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        if !store::chainmap::update_segment(&mut tx, id, version, &new, retired, now, p.by()).await? {
+            return Err(AppError::Conflict("该环节已被他人修改，请刷新后重试".into()));
+        }
+        let before = segment_json(
+            &NewSegment {
+                code: old.code.clone(),
+                name: old.name.clone(),
+                stage: old.stage.clone(),
+                parent_id: old.parent_id,
+                sort: old.sort,
+                key_products: old.key_products.clone(),
+                key_technologies: old.key_technologies.clone(),
+                industry_codes: old.industry_codes.clone(),
+            },
+            old.retired,
+        );
+        let after = segment_json(&new, retired);
+        store::history::record(&mut tx, "segment", id, Some(&before), &after, &[], "编辑", now, p.by()).await?;
+        store::audit::append(
+            &mut tx,
+            now,
+            &audit_entry(&p.actor(), "segment.update", "segment", id, Some(before), Some(after)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Links two segments of the chain (`from` supplies `to`). Supply may run in cycles.
+    pub async fn add_segment_edge(&self, p: &Principal, key: &str, from: i64, to: i64, product: &str) -> Result<i64> {
+        let chain = self.chain_info(key).await?;
+        self.require_editor(p, &chain)?;
+        let all = store::chainmap::segments(&self.db, chain.id).await?;
+        let find = |id: i64| all.iter().find(|x| x.id == id && !x.retired);
+        let (Some(a), Some(b)) = (find(from), find(to)) else {
+            return Err(AppError::invalid("from", "连线两端的环节须是本产业链中未撤销的环节"));
+        };
+        if from == to {
+            return Err(AppError::invalid("to", "环节不能连向自身"));
+        }
+        let edges = store::chainmap::edges(&self.db, chain.id).await?;
+        if let Some(e) = edges.iter().find(|e| e.from_id == from && e.to_id == to) {
+            if !e.retired {
+                return Err(AppError::Conflict(format!("“{}”到“{}”的供给关系已存在", a.name, b.name)));
+            }
+            let now = self.now();
+            let mut tx = self.db.begin().await?;
+            store::chainmap::set_edge_retired(&mut tx, e.id, false).await?;
+            let after = serde_json::json!({"from": from, "to": to, "retired": false});
+            store::audit::append(
+                &mut tx,
+                now,
+                &audit_entry(&p.actor(), "segment_edge.restore", "segment_edge", e.id, None, Some(after)),
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(e.id);
+        }
+        let product = product.trim();
+        if product.chars().count() > 60 {
+            return Err(AppError::invalid("product", "供给产品不超过 60 字"));
+        }
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let id = store::chainmap::insert_edge(&mut tx, chain.id, from, to, product, now, p.by()).await?;
+        let after = serde_json::json!({"from": from, "to": to, "product": product});
+        store::audit::append(
+            &mut tx,
+            now,
+            &audit_entry(&p.actor(), "segment_edge.create", "segment_edge", id, None, Some(after)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn retire_segment_edge(&self, p: &Principal, key: &str, edge_id: i64) -> Result<()> {
+        let chain = self.chain_info(key).await?;
+        self.require_editor(p, &chain)?;
+        let edges = store::chainmap::edges(&self.db, chain.id).await?;
+        let e = edges.iter().find(|e| e.id == edge_id && !e.retired).ok_or(AppError::NotFound)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        store::chainmap::set_edge_retired(&mut tx, e.id, true).await?;
+        let before = serde_json::json!({"from": e.from_id, "to": e.to_id, "retired": false});
+        let after = serde_json::json!({"from": e.from_id, "to": e.to_id, "retired": true});
+        store::audit::append(
+            &mut tx,
+            now,
+            &audit_entry(&p.actor(), "segment_edge.retire", "segment_edge", e.id, Some(before), Some(after)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Places an enterprise the editor may write on a segment of the chain.
+    pub async fn place_enterprise(
+        &self,
+        p: &Principal,
+        key: &str,
+        segment_id: i64,
+        enterprise_id: i64,
+        role: &str,
+    ) -> Result<()> {
+        let chain = self.chain_info(key).await?;
+        self.require_editor(p, &chain)?;
+        if !ROLES.iter().any(|(c, _)| *c == role) {
+            return Err(AppError::invalid("role", "角色须为链主或链属"));
+        }
+        let all = store::chainmap::segments(&self.db, chain.id).await?;
+        let seg = all
+            .iter()
+            .find(|x| x.id == segment_id && !x.retired)
+            .ok_or_else(|| AppError::invalid("segment_id", format!("环节 {segment_id} 不在本产业链中或已撤销")))?;
+        // The enterprise must be one the editor may write (the storage layer's scope).
+        let mut probe = store::sql::Sql::new("SELECT COUNT(*) FROM enterprise e WHERE e.archived = FALSE AND e.id = ");
+        probe.bind(enterprise_id);
+        store::enterprise::push_scope(&mut probe, &p.enterprise_scope, store::enterprise::Access::Write);
+        if probe.fetch_i64(&self.db).await? == 0 {
+            return Err(AppError::Forbidden("该企业不存在或不在您的管理范围内".into()));
+        }
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        if !store::chainmap::place(&mut tx, chain.id, segment_id, enterprise_id, role, now, p.by()).await? {
+            return Err(AppError::Conflict(format!("该企业已在环节“{}”上", seg.name)));
+        }
+        let after = serde_json::json!({"chain": chain.code, "segment_id": segment_id, "enterprise_id": enterprise_id, "role": role});
+        store::history::record(
+            &mut tx,
+            "enterprise",
+            enterprise_id,
+            None,
+            &serde_json::json!({ format!("placement:{segment_id}"): role }),
+            &[],
+            "产业链图谱",
+            now,
+            p.by(),
+        )
+        .await?;
+        store::audit::append(
+            &mut tx,
+            now,
+            &audit_entry(&p.actor(), "placement.create", "placement", enterprise_id, None, Some(after)),
+        )
+        .await?;
+        store::feed::append(&mut tx, "enterprise", &[enterprise_id], "upsert", now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn unplace_enterprise(
+        &self,
+        p: &Principal,
+        key: &str,
+        segment_id: i64,
+        enterprise_id: i64,
+    ) -> Result<()> {
+        let chain = self.chain_info(key).await?;
+        self.require_editor(p, &chain)?;
+        let all = store::chainmap::segments(&self.db, chain.id).await?;
+        if !all.iter().any(|x| x.id == segment_id) {
+            return Err(AppError::NotFound);
+        }
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        if !store::chainmap::unplace(&mut tx, segment_id, enterprise_id).await? {
+            return Err(AppError::NotFound);
+        }
+        let before = serde_json::json!({"chain": chain.code, "segment_id": segment_id, "enterprise_id": enterprise_id});
+        store::audit::append(
+            &mut tx,
+            now,
+            &audit_entry(&p.actor(), "placement.delete", "placement", enterprise_id, Some(before), None),
+        )
+        .await?;
+        store::feed::append(&mut tx, "enterprise", &[enterprise_id], "upsert", now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn segment_json(s: &NewSegment, retired: bool) -> serde_json::Value {
+    serde_json::json!({
+        "code": s.code, "name": s.name, "stage": s.stage, "parent_id": s.parent_id, "sort": s.sort,
+        "key_products": s.key_products, "key_technologies": s.key_technologies,
+        "industry_codes": s.industry_codes, "retired": retired,
+    })
+}

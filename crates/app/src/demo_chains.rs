@@ -1,0 +1,213 @@
+//! Demo chain maps: every chain's segment tree and segment edges from
+//! `data/demo/chain_segments.csv` and `chain_segment_links.csv` (drafted from public
+//! knowledge of these industries), the fictitious enterprises of each chain placed on the
+//! segments whose GB/T 4754 classes match theirs, and supply relations generated along the
+//! segment edges. Some segments are left empty on purpose, so that the map shows gaps.
+
+use crate::{App, AppError, Result};
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+use std::collections::HashMap;
+use store::chainmap::{NewSegment, NewSupply};
+
+const SEGMENTS_CSV: &str = include_str!("../../../data/demo/chain_segments.csv");
+/// 1 亿元 in fen: a segment's largest enterprise leads it from 2 亿元 of revenue.
+const YI_FEN: i64 = 10_000_000_000;
+/// The smallest generated supply relation: 10 万元 a year, in fen.
+const MIN_SUPPLY_FEN: i64 = 10_000_000;
+const LINKS_CSV: &str = include_str!("../../../data/demo/chain_segment_links.csv");
+
+#[derive(serde::Deserialize)]
+struct SegmentLine {
+    chain_code: String,
+    code: String,
+    name: String,
+    stage: String,
+    parent_code: String,
+    sort: i64,
+    key_products: String,
+    key_technologies: String,
+    industry_codes: String,
+}
+
+#[derive(serde::Deserialize)]
+struct LinkLine {
+    chain_code: String,
+    from_code: String,
+    to_code: String,
+    product: String,
+}
+
+fn read<T: serde::de::DeserializeOwned>(name: &str, text: &str) -> Result<Vec<T>> {
+    csv::Reader::from_reader(text.as_bytes())
+        .deserialize()
+        .collect::<std::result::Result<Vec<T>, _>>()
+        .map_err(|e| AppError::Internal(format!("{name}: {e}")))
+}
+
+impl App {
+    /// Seeds the chain maps of the demo city (after its enterprises).
+    pub(crate) async fn seed_chain_maps(
+        &self,
+        actor: &crate::Actor,
+        rng: &mut ChaCha8Rng,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<usize> {
+        let segments: Vec<SegmentLine> = read("chain_segments.csv", SEGMENTS_CSV)?;
+        let links: Vec<LinkLine> = read("chain_segment_links.csv", LINKS_CSV)?;
+        let chains = store::chainmap::chains(&self.db).await?;
+        let chain_id: HashMap<&str, i64> = chains.iter().map(|c| (c.code.as_str(), c.id)).collect();
+        let mut tx = self.db.begin().await?;
+        // (chain id, code) → segment id; per chain: (segment id, industry codes, key product)
+        let mut seg_id: HashMap<(i64, String), i64> = HashMap::new();
+        let mut by_chain: HashMap<i64, Vec<(i64, Vec<String>, String)>> = HashMap::new();
+        for s in &segments {
+            let Some(&cid) = chain_id.get(s.chain_code.as_str()) else { continue };
+            let parent_id = if s.parent_code.is_empty() {
+                None
+            } else {
+                Some(*seg_id.get(&(cid, s.parent_code.clone())).ok_or_else(|| {
+                    AppError::Internal(format!(
+                        "chain_segments.csv: parent {} of {} comes later",
+                        s.parent_code, s.code
+                    ))
+                })?)
+            };
+            let new = NewSegment {
+                code: s.code.clone(),
+                name: s.name.clone(),
+                stage: s.stage.clone(),
+                parent_id,
+                sort: s.sort,
+                key_products: s.key_products.clone(),
+                key_technologies: s.key_technologies.clone(),
+                industry_codes: s.industry_codes.clone(),
+            };
+            let id = store::chainmap::insert_segment(&mut tx, cid, &new, now, None).await?;
+            seg_id.insert((cid, s.code.clone()), id);
+            let product = s.key_products.split(';').next().unwrap_or(&s.name).to_string();
+            by_chain.entry(cid).or_default().push((
+                id,
+                s.industry_codes.split(';').map(str::to_string).collect(),
+                product,
+            ));
+        }
+        let mut edges: Vec<(i64, i64, i64, String)> = Vec::new();
+        for l in &links {
+            let Some(&cid) = chain_id.get(l.chain_code.as_str()) else { continue };
+            let (Some(&a), Some(&b)) = (seg_id.get(&(cid, l.from_code.clone())), seg_id.get(&(cid, l.to_code.clone())))
+            else {
+                return Err(AppError::Internal(format!("chain_segment_links.csv: {} → {}", l.from_code, l.to_code)));
+            };
+            store::chainmap::insert_edge(&mut tx, cid, a, b, &l.product, now, None).await?;
+            edges.push((cid, a, b, l.product.clone()));
+        }
+
+        // Placements: each member on a segment of its chain sharing its industry class, else
+        // on any segment; about one segment in seven stays empty (a gap to fill).
+        let members = store::chainmap::members(&self.db).await?;
+        let mut placements: Vec<(i64, i64, &str)> = Vec::new();
+        let mut on_segment: HashMap<i64, Vec<(i64, i64)>> = HashMap::new(); // segment → (enterprise, revenue)
+        let mut gaps: HashMap<i64, Vec<i64>> = HashMap::new();
+        for (cid, segs) in &by_chain {
+            let open: Vec<i64> = segs.iter().map(|s| s.0).filter(|_| !rng.random_bool(1.0 / 7.0)).collect();
+            gaps.insert(*cid, open);
+        }
+        for (cid, eid, industry, revenue) in &members {
+            let Some(segs) = by_chain.get(cid) else { continue };
+            let open = &gaps[cid];
+            if open.is_empty() {
+                continue;
+            }
+            let matching: Vec<i64> =
+                segs.iter().filter(|s| open.contains(&s.0) && s.1.iter().any(|c| c == industry)).map(|s| s.0).collect();
+            let seg = if !matching.is_empty() && rng.random_bool(0.8) {
+                matching[rng.random_range(0..matching.len())]
+            } else {
+                open[rng.random_range(0..open.len())]
+            };
+            on_segment.entry(seg).or_default().push((*eid, revenue.unwrap_or(0)));
+        }
+        // The largest enterprise of a well-held segment leads it.
+        let mut seg_ids: Vec<i64> = on_segment.keys().copied().collect();
+        seg_ids.sort_unstable();
+        for seg in &seg_ids {
+            let list = on_segment.get_mut(seg).expect("key");
+            list.sort_by_key(|(e, r)| (std::cmp::Reverse(*r), *e));
+            let big = list.first().is_some_and(|(_, r)| *r >= 2 * YI_FEN);
+            for (i, (e, _)) in list.iter().enumerate() {
+                placements.push((*seg, *e, if i == 0 && big { "leader" } else { "member" }));
+            }
+        }
+        store::chainmap::insert_placements(&mut tx, &placements, now, None).await?;
+
+        // Supply relations along each segment edge: up to three local pairs, and for buyers
+        // whose supplying segment is empty, a supplier from outside the city.
+        let mut supplies: Vec<NewSupply> = Vec::new();
+        for (_, from, to, product) in &edges {
+            let buyers = on_segment.get(to).map(Vec::as_slice).unwrap_or(&[]);
+            if buyers.is_empty() {
+                continue;
+            }
+            let sellers = on_segment.get(from).map(Vec::as_slice).unwrap_or(&[]);
+            for _ in 0..3.min(buyers.len()) {
+                let (buyer, buyer_rev) = buyers[rng.random_range(0..buyers.len())];
+                let amount = ((buyer_rev as f64) * rng.random_range(0.01..0.08)) as i64 / 100 * 100;
+                if sellers.is_empty() || rng.random_bool(0.3) {
+                    supplies.push(NewSupply {
+                        supplier_id: None,
+                        supplier_name: format!("市外供应商（示例）{}", rng.random_range(100..999)),
+                        buyer_id: buyer,
+                        product: product.clone(),
+                        year: 2025,
+                        amount_fen: amount.max(MIN_SUPPLY_FEN),
+                        local: false,
+                    });
+                } else {
+                    let (seller, _) = sellers[rng.random_range(0..sellers.len())];
+                    if seller == buyer {
+                        continue;
+                    }
+                    supplies.push(NewSupply {
+                        supplier_id: Some(seller),
+                        supplier_name: String::new(),
+                        buyer_id: buyer,
+                        product: product.clone(),
+                        year: 2025,
+                        amount_fen: amount.max(MIN_SUPPLY_FEN),
+                        local: true,
+                    });
+                }
+            }
+        }
+        store::chainmap::insert_supplies(&mut tx, &supplies, now, None).await?;
+
+        // Yearly output targets: this year's revenue of the chain's members, grown 10 % a year.
+        let mut total: HashMap<i64, i64> = HashMap::new();
+        for (cid, _, _, revenue) in &members {
+            *total.entry(*cid).or_default() += revenue.unwrap_or(0);
+        }
+        for c in &chains {
+            let base = total.get(&c.id).copied().unwrap_or(0);
+            for (k, year) in (2025..=2027).enumerate() {
+                let target = (base as f64 * 1.1f64.powi(k as i32 + 1)) as i64 / 1_000_000 * 1_000_000;
+                store::chainmap::set_target(&mut tx, c.id, year, target).await?;
+            }
+        }
+        // One audit row per chain map seeded: what it holds.
+        for c in &chains {
+            let segs = by_chain.get(&c.id).map(Vec::as_slice).unwrap_or(&[]);
+            let placed = placements.iter().filter(|p| segs.iter().any(|s| s.0 == p.0)).count();
+            let after = serde_json::json!({"segments": segs.len(), "edges": edges.iter().filter(|e| e.0 == c.id).count(),
+                "placements": placed, "demo": true});
+            store::audit::append(
+                &mut tx,
+                now,
+                &crate::audit_entry(actor, "chain_map.seed", "chain", c.id, None, Some(after)),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(placements.len())
+    }
+}

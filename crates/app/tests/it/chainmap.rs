@@ -1,0 +1,234 @@
+//! The chain map: the lead department builds and edits a map; the checks refuse what would
+//! corrupt it and write nothing; placements obey scopes; the analytics follow every edit;
+//! the demo city gets a map for every chain.
+
+use crate::harness::{audit_rows, backends, count, input, principal, uscc};
+use app::AppError;
+use app::chainmap::SegmentInput;
+use app::demo::Scale;
+use app::domain::chainmap::{Change, SinglePoint, Strength};
+use store::chain::NewChain;
+
+fn seg(code: &str, name: &str, stage: &str, parent: Option<i64>) -> SegmentInput {
+    SegmentInput {
+        code: code.into(),
+        name: name.into(),
+        stage: stage.into(),
+        parent_id: parent,
+        key_products: "甲醇；合成氨".into(),
+        industry_codes: "2614".into(),
+        ..Default::default()
+    }
+}
+
+async fn chain(app: &app::App, code: &str, lead: &str) -> i64 {
+    let mut tx = app.db.begin().await.expect("tx");
+    let id = store::chain::insert(
+        &mut tx,
+        &NewChain {
+            code: code.into(),
+            name: format!("测试链{code}"),
+            field_code: "energy_chemical".into(),
+            lead_department_code: lead.into(),
+            provincial_key: true,
+            carrying_regions: vec!["511722".into()],
+            collaborating_regions: vec![],
+        },
+        app.now(),
+        None,
+    )
+    .await
+    .expect("chain");
+    tx.commit().await.expect("commit");
+    id
+}
+
+#[tokio::test]
+async fn lead_department_builds_and_analyses_a_map() {
+    for t in backends().await {
+        let app = &t.app;
+        let n = t.name();
+        let cid = chain(app, "gas_test", "jxj").await;
+        let key = cid.to_string();
+        let lead = principal(app, "lead", "经信局", &["lead_dept:jxj"]).await;
+        let other = principal(app, "other", "农业局", &["lead_dept:nyncj"]).await;
+        let county = principal(app, "county", "宣汉县", &["region:511722"]).await;
+        let office = principal(app, "office", "强链办", &["office"]).await;
+
+        // Segments over the three stages; a child under its parent.
+        let gas = app.add_segment(&lead, &key, &seg("gas", "天然气", "upstream", None)).await.expect("gas");
+        let syn = app.add_segment(&lead, &key, &seg("syngas", "合成气", "midstream", None)).await.expect("syngas");
+        let meoh = app.add_segment(&lead, &key, &seg("methanol", "甲醇", "midstream", Some(syn))).await.expect("child");
+        let fert = app.add_segment(&lead, &key, &seg("fert", "化肥", "downstream", None)).await.expect("fert");
+
+        // Refusals, each naming the problem and writing nothing.
+        let before = audit_rows(app).await;
+        let segs_before = count(app, "SELECT COUNT(*) FROM segment").await;
+        match app.add_segment(&other, &key, &seg("x", "某环节", "upstream", None)).await {
+            Err(AppError::Forbidden(m)) => assert!(m.contains("牵头部门"), "{n}: {m}"),
+            r => panic!("{n}: another department edited: {r:?}"),
+        }
+        match app.add_segment(&lead, &key, &seg("x", "某环节", "downstream", Some(syn))).await {
+            Err(e @ AppError::Invalid(_)) => {
+                assert!(e.user_message().contains("阶段不同"), "{n}: {}", e.user_message())
+            }
+            r => panic!("{n}: parent in another stage accepted: {r:?}"),
+        }
+        match app.add_segment(&lead, &key, &seg("y", "孙环节", "midstream", Some(meoh))).await {
+            Err(e @ AppError::Invalid(_)) => assert!(e.user_message().contains("两级"), "{n}: {}", e.user_message()),
+            r => panic!("{n}: third level accepted: {r:?}"),
+        }
+        match app.add_segment(&lead, &key, &seg("gas", "重复", "upstream", None)).await {
+            Err(e @ AppError::Invalid(_)) => assert!(e.user_message().contains("已在本产业链中使用"), "{n}"),
+            r => panic!("{n}: duplicate code accepted: {r:?}"),
+        }
+        let mut bad_code = seg("z", "某环节", "upstream", None);
+        bad_code.industry_codes = "9999".into();
+        match app.add_segment(&lead, &key, &bad_code).await {
+            Err(e @ AppError::Invalid(_)) => assert!(e.user_message().contains("9999"), "{n}: {}", e.user_message()),
+            r => panic!("{n}: unknown industry code accepted: {r:?}"),
+        }
+        match app.add_segment_edge(&lead, &key, gas, 987_654, "天然气").await {
+            Err(AppError::Invalid(_)) => {}
+            r => panic!("{n}: edge to a missing segment accepted: {r:?}"),
+        }
+        assert_eq!(audit_rows(app).await, before, "{n}: refusals write nothing");
+        assert_eq!(count(app, "SELECT COUNT(*) FROM segment").await, segs_before, "{n}");
+
+        // Edges; a cycle in supply is allowed, a duplicate is not.
+        app.add_segment_edge(&lead, &key, gas, syn, "天然气").await.expect("edge");
+        app.add_segment_edge(&lead, &key, syn, meoh, "合成气").await.expect("edge");
+        let e3 = app.add_segment_edge(&lead, &key, meoh, fert, "甲醇").await.expect("edge");
+        app.add_segment_edge(&lead, &key, fert, gas, "回收气").await.expect("a supply cycle is allowed");
+        assert!(matches!(app.add_segment_edge(&lead, &key, gas, syn, "x").await, Err(AppError::Conflict(_))), "{n}");
+
+        // Enterprises: two in the county on the chain, one elsewhere.
+        let a = app
+            .create_enterprise(&office, &input(&uscc("511722", 1), "甲化工（示例）", "511722", "2614"))
+            .await
+            .expect("a");
+        let b = app
+            .create_enterprise(&office, &input(&uscc("511722", 2), "乙化工（示例）", "511722", "2614"))
+            .await
+            .expect("b");
+        let c = app
+            .create_enterprise(&office, &input(&uscc("511702", 3), "丙化工（示例）", "511702", "2614"))
+            .await
+            .expect("c");
+        // The lead department writes only enterprises of the chains it leads: none yet.
+        match app.place_enterprise(&lead, &key, gas, a, "leader").await {
+            Err(AppError::Forbidden(m)) => assert!(m.contains("管理范围"), "{n}: {m}"),
+            r => panic!("{n}: placed an enterprise outside the editor's scope: {r:?}"),
+        }
+        app.place_enterprise(&office, &key, gas, a, "leader").await.expect("office places a");
+        // Now on the chain, the lead department may place it elsewhere.
+        app.place_enterprise(&lead, &key, syn, a, "member").await.expect("lead places a");
+        app.place_enterprise(&office, &key, meoh, b, "member").await.expect("b");
+        app.place_enterprise(&office, &key, fert, c, "member").await.expect("c");
+        assert!(
+            matches!(app.place_enterprise(&office, &key, fert, c, "member").await, Err(AppError::Conflict(_))),
+            "{n}"
+        );
+        assert!(matches!(
+            app.place_enterprise(&office, &key, fert, 424_242, "member").await,
+            Err(AppError::Forbidden(_))
+        ));
+        assert!(matches!(app.place_enterprise(&office, &key, fert, b, "boss").await, Err(AppError::Invalid(_))), "{n}");
+
+        // Scope: the county sees its two enterprises on the map, not the third.
+        let map = app.chain_map(&county, &key).await.expect("map");
+        let seen: std::collections::BTreeSet<i64> = map.placements.iter().map(|p| p.enterprise_id).collect();
+        assert_eq!(seen, [a, b].into_iter().collect(), "{n}");
+        assert_eq!(app.chain_map(&office, &key).await.expect("map").placements.len(), 4, "{n}");
+        assert_eq!(map.segments.len(), 4, "{n}");
+
+        // Analytics: every segment held by one enterprise; the methanol child counts in its
+        // parent; nothing is strong with one enterprise a segment.
+        let an = app.chain_analysis(&county, &key).await.expect("analysis");
+        let fig = |id: i64| an.segments.iter().find(|s| s.id == id).expect("segment").clone();
+        assert_eq!((fig(gas).local_enterprises, fig(gas).leaders), (1, 1), "{n}");
+        assert_eq!(fig(syn).local_enterprises, 2, "{n}: a on syngas, b on its child");
+        assert_eq!(fig(gas).strength, Strength::Weak, "{n}");
+        assert_eq!(fig(gas).sole_holder, Some(a), "{n}");
+        assert!(
+            an.single_points_of_failure
+                .iter()
+                .any(|p| matches!(p, SinglePoint::Segment { segment_id, .. } if *segment_id == fert)),
+            "{n}: {:?}",
+            an.single_points_of_failure
+        );
+        assert_eq!(an.local_supporting_rate, None, "{n}: no supply relations yet");
+
+        // What-if: without b the methanol segment is missing.
+        let w = app.chain_what_if(&office, &key, &Change::RemoveEnterprise(b)).await.expect("what-if");
+        let after = w.after.segments.iter().find(|s| s.id == meoh).expect("meoh");
+        assert_eq!(after.strength, Strength::Missing, "{n}");
+        assert!(w.changed_segments.contains(&meoh), "{n}");
+
+        // Retiring: an edge, then a segment with children refused, a leaf accepted.
+        app.retire_segment_edge(&lead, &key, e3).await.expect("retire edge");
+        let version = map.segments.iter().find(|s| s.id == syn).expect("syn").version;
+        let r = app.update_segment(&lead, &key, syn, version, &seg("syngas", "合成气", "midstream", None), true).await;
+        assert!(matches!(r, Err(AppError::Invalid(_))), "{n}: a segment with a child retired: {r:?}");
+        let version = map.segments.iter().find(|s| s.id == fert).expect("fert").version;
+        app.update_segment(&lead, &key, fert, version, &seg("fert", "化肥", "downstream", None), true)
+            .await
+            .expect("retire");
+        // A stale version is refused.
+        let r = app.update_segment(&lead, &key, fert, version, &seg("fert", "化肥2", "downstream", None), false).await;
+        assert!(matches!(r, Err(AppError::Conflict(_))), "{n}: {r:?}");
+        let an = app.chain_analysis(&office, &key).await.expect("analysis");
+        assert!(an.segments.iter().all(|s| s.id != fert), "{n}: retired segments leave the analysis");
+
+        // Every write is audited and the history keeps the segment's change.
+        let actions: Vec<String> = crate::harness::audit_actions(app).await.into_iter().map(|a| a.0).collect();
+        for want in
+            ["segment.create", "segment_edge.create", "placement.create", "segment_edge.retire", "segment.update"]
+        {
+            assert!(actions.iter().any(|a| a == want), "{n}: no {want} in {actions:?}");
+        }
+        assert!(count(app, "SELECT COUNT(*) FROM field_history WHERE entity = 'segment'").await > 0, "{n}");
+    }
+}
+
+#[tokio::test]
+async fn demo_city_has_a_map_for_every_chain() {
+    for t in backends().await {
+        let app = &t.app;
+        let n = t.name();
+        app.seed_demo(Scale::City, 7).await.expect("seed");
+        let office = principal(app, "office", "强链办", &["office"]).await;
+        let chains = app.chain_infos().await.expect("chains");
+        assert_eq!(chains.len(), 22, "{n}");
+        let mut with_supply = 0;
+        for c in &chains {
+            let map = app.chain_map(&office, &c.code).await.expect("map");
+            assert!(map.segments.len() >= 12, "{n}: {} has {} segments", c.name, map.segments.len());
+            for stage in ["upstream", "midstream", "downstream"] {
+                assert!(map.segments.iter().any(|s| s.stage == stage), "{n}: {} has no {stage}", c.name);
+            }
+            assert!(!map.edges.is_empty(), "{n}: {}", c.name);
+            assert!(!map.placements.is_empty(), "{n}: {}", c.name);
+            assert!(map.placements.iter().all(|p| map.segments.iter().any(|s| s.id == p.segment_id)), "{n}");
+            let an = app.chain_analysis(&office, &c.code).await.expect("analysis");
+            assert_eq!(an.segments.len(), map.segments.len(), "{n}");
+            if let Some(r) = an.local_supporting_rate {
+                assert!((0.0..=1.0).contains(&r), "{n}: {r}");
+                with_supply += 1;
+            }
+            assert_eq!(map.targets.len(), 3, "{n}: yearly targets");
+        }
+        assert!(with_supply >= 20, "{n}: supply relations on most chains ({with_supply})");
+        // The gaps exist on purpose: some segment of the city is missing.
+        let mut missing = 0;
+        for c in &chains {
+            let an = app.chain_analysis(&office, &c.code).await.expect("analysis");
+            missing += an.segments.iter().filter(|s| s.strength == Strength::Missing).count();
+        }
+        assert!(missing > 0, "{n}");
+        // The chief of the demo is an officer of their chain.
+        let gas = app.chain_map(&office, "gas_chemical").await.expect("map");
+        assert_eq!(gas.officers.len(), 1, "{n}");
+        assert_eq!(gas.officers[0].2, "chief", "{n}");
+    }
+}

@@ -1,0 +1,274 @@
+//! The chain-map API: chains, a chain's map, its analysis and what-if, and the lead
+//! department's edits. `{id}` is a chain's id or its code.
+
+use crate::AppState;
+use crate::auth::ApiUser;
+use crate::error::{ApiError, ErrorBody};
+use app::AppError;
+use app::chainmap::SegmentInput;
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post, put};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+type ApiResult<T> = Result<T, ApiError>;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/chains", get(chains))
+        .route("/chains/{id}/map", get(chain_map))
+        .route("/chains/{id}/analysis", get(chain_analysis))
+        .route("/chains/{id}/what-if", post(chain_what_if))
+        .route("/chains/{id}/segments", post(add_segment))
+        .route("/chains/{id}/segments/{sid}", put(update_segment))
+        .route("/chains/{id}/edges", post(add_edge))
+        .route("/chains/{id}/edges/{eid}", delete(retire_edge))
+        .route("/chains/{id}/placements", post(place).delete(unplace))
+}
+
+fn bad_json(e: JsonRejection) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError(AppError::TooLarge("提交的内容过大".into()));
+    }
+    ApiError(AppError::invalid("body", format!("请求体不是有效的 JSON 或缺少字段：{}", e.body_text())))
+}
+
+fn key_of(p: Result<Path<String>, PathRejection>) -> ApiResult<String> {
+    p.map(|Path(k)| k).map_err(|_| ApiError(AppError::NotFound))
+}
+
+fn pair_of(p: Result<Path<(String, i64)>, PathRejection>) -> ApiResult<(String, i64)> {
+    p.map(|Path(k)| k).map_err(|_| ApiError(AppError::NotFound))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChainItem {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    /// The field's name (七大领域), e.g. 能源化工.
+    pub field: String,
+    pub field_code: String,
+    pub lead_department: String,
+    pub lead_department_code: String,
+    pub provincial_key: bool,
+    pub segments: i64,
+    pub placements: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChainList {
+    pub items: Vec<ChainItem>,
+    pub total: usize,
+}
+
+/// The chains of the city with their field, lead department and map counts.
+#[utoipa::path(get, path = "/api/v1/chains", responses((status = 200, body = ChainList)))]
+pub async fn chains(State(s): State<AppState>, _u: ApiUser) -> ApiResult<Json<ChainList>> {
+    let items: Vec<ChainItem> = s
+        .app
+        .chain_infos()
+        .await?
+        .into_iter()
+        .map(|c| ChainItem {
+            id: c.id,
+            code: c.code,
+            name: c.name,
+            field: c.field_name,
+            field_code: c.field_code,
+            lead_department: c.lead_department_name,
+            lead_department_code: c.lead_department_code,
+            provincial_key: c.provincial_key,
+            segments: c.segments,
+            placements: c.placements,
+        })
+        .collect();
+    Ok(Json(ChainList { total: items.len(), items }))
+}
+
+/// A chain's map: segments, edges (`from` supplies `to`), placements of the enterprises the
+/// caller may read, regions, officers and yearly targets. Also the open JSON format of a map.
+#[utoipa::path(get, path = "/api/v1/chains/{id}/map", params(("id" = String, Path, description = "chain id or code")),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+pub async fn chain_map(
+    State(s): State<AppState>,
+    u: ApiUser,
+    id: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<app::chainmap::ChainMap>> {
+    Ok(Json(s.app.chain_map(&u.p, &key_of(id)?).await?))
+}
+
+/// The chain's analytics: per segment `coverage`, `strength` (strong/weak/missing), HHI and
+/// sole holder; `local_supporting_rate`; `single_points_of_failure`; cross-chain links. The
+/// same JSON as `qianglian chain analyze ID --json`.
+#[utoipa::path(get, path = "/api/v1/chains/{id}/analysis", params(("id" = String, Path, description = "chain id or code")),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+pub async fn chain_analysis(
+    State(s): State<AppState>,
+    u: ApiUser,
+    id: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<app::domain::chainmap::Analysis>> {
+    Ok(Json(s.app.chain_analysis(&u.p, &key_of(id)?).await?))
+}
+
+/// What-if: `{"remove_enterprise": ID}` or `{"add_candidate": {"enterprise_id", "segment_id",
+/// "local", "weight"}}`; answers the analysis before and after and what changed.
+#[utoipa::path(post, path = "/api/v1/chains/{id}/what-if", params(("id" = String, Path, description = "chain id or code")),
+    request_body = Object, responses((status = 200, body = Object), (status = 400, body = ErrorBody)))]
+pub async fn chain_what_if(
+    State(s): State<AppState>,
+    u: ApiUser,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Json<app::domain::chainmap::Change>, JsonRejection>,
+) -> ApiResult<Json<app::domain::chainmap::WhatIf>> {
+    let Json(change) = body.map_err(bad_json)?;
+    Ok(Json(s.app.chain_what_if(&u.p, &key_of(id)?, &change).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SegmentIn {
+    pub code: String,
+    pub name: String,
+    /// upstream | midstream | downstream
+    pub stage: String,
+    pub parent_id: Option<i64>,
+    pub sort: Option<i64>,
+    #[serde(default)]
+    pub key_products: String,
+    #[serde(default)]
+    pub key_technologies: String,
+    /// GB/T 4754 class codes separated by ;
+    #[serde(default)]
+    pub industry_codes: String,
+    /// For updates: the version read (409 if it moved on).
+    pub version: Option<i64>,
+    /// For updates: retire (true) or restore (false) the segment.
+    #[serde(default)]
+    pub retired: bool,
+}
+
+impl SegmentIn {
+    fn input(&self) -> SegmentInput {
+        SegmentInput {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            stage: self.stage.clone(),
+            parent_id: self.parent_id,
+            sort: self.sort,
+            key_products: self.key_products.clone(),
+            key_technologies: self.key_technologies.clone(),
+            industry_codes: self.industry_codes.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+/// Adds a segment (the office or the chain's lead department).
+#[utoipa::path(post, path = "/api/v1/chains/{id}/segments", params(("id" = String, Path)), request_body = SegmentIn,
+    responses((status = 201, body = Created), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn add_segment(
+    State(s): State<AppState>,
+    u: ApiUser,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Json<SegmentIn>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<Created>)> {
+    let Json(b) = body.map_err(bad_json)?;
+    let id = s.app.add_segment(&u.p, &key_of(id)?, &b.input()).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// Changes a segment: rename, move (parent, stage, order), retire or restore.
+#[utoipa::path(put, path = "/api/v1/chains/{id}/segments/{sid}", params(("id" = String, Path), ("sid" = i64, Path)),
+    request_body = SegmentIn,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn update_segment(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ids: Result<Path<(String, i64)>, PathRejection>,
+    body: Result<Json<SegmentIn>, JsonRejection>,
+) -> ApiResult<StatusCode> {
+    let (key, sid) = pair_of(ids)?;
+    let Json(b) = body.map_err(bad_json)?;
+    let version = b.version.ok_or_else(|| ApiError(AppError::invalid("version", "缺少 version（读取时的版本号）")))?;
+    s.app.update_segment(&u.p, &key, sid, version, &b.input(), b.retired).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct EdgeIn {
+    pub from: i64,
+    pub to: i64,
+    #[serde(default)]
+    pub product: String,
+}
+
+/// Links two segments: `from` supplies `to` (cycles allowed).
+#[utoipa::path(post, path = "/api/v1/chains/{id}/edges", params(("id" = String, Path)), request_body = EdgeIn,
+    responses((status = 201, body = Created), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn add_edge(
+    State(s): State<AppState>,
+    u: ApiUser,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Json<EdgeIn>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<Created>)> {
+    let Json(b) = body.map_err(bad_json)?;
+    let id = s.app.add_segment_edge(&u.p, &key_of(id)?, b.from, b.to, &b.product).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// Retires a segment edge (kept for history).
+#[utoipa::path(delete, path = "/api/v1/chains/{id}/edges/{eid}", params(("id" = String, Path), ("eid" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn retire_edge(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ids: Result<Path<(String, i64)>, PathRejection>,
+) -> ApiResult<StatusCode> {
+    let (key, eid) = pair_of(ids)?;
+    s.app.retire_segment_edge(&u.p, &key, eid).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PlacementIn {
+    pub segment_id: i64,
+    pub enterprise_id: i64,
+    /// leader (链主) | member (链属); ignored when removing
+    #[serde(default)]
+    pub role: String,
+}
+
+/// Places an enterprise (one the editor may write) on a segment.
+#[utoipa::path(post, path = "/api/v1/chains/{id}/placements", params(("id" = String, Path)), request_body = PlacementIn,
+    responses((status = 201), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn place(
+    State(s): State<AppState>,
+    u: ApiUser,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Json<PlacementIn>, JsonRejection>,
+) -> ApiResult<StatusCode> {
+    let Json(b) = body.map_err(bad_json)?;
+    s.app.place_enterprise(&u.p, &key_of(id)?, b.segment_id, b.enterprise_id, &b.role).await?;
+    Ok(StatusCode::CREATED)
+}
+
+/// Removes an enterprise from a segment.
+#[utoipa::path(delete, path = "/api/v1/chains/{id}/placements", params(("id" = String, Path)), request_body = PlacementIn,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn unplace(
+    State(s): State<AppState>,
+    u: ApiUser,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Json<PlacementIn>, JsonRejection>,
+) -> ApiResult<StatusCode> {
+    let Json(b) = body.map_err(bad_json)?;
+    s.app.unplace_enterprise(&u.p, &key_of(id)?, b.segment_id, b.enterprise_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

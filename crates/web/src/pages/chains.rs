@@ -1,0 +1,393 @@
+//! Chain pages: the list of chains and a chain's interactive map (ECharts), with its
+//! analytics and, for the office and the chain's lead department, the editing forms.
+
+use super::{Nav, Opt, PageError, PageResult, checked_form, field, opts};
+use crate::AppState;
+use crate::auth::WebUser;
+use app::AppError;
+use app::chainmap::{ROLES, STAGES, SegmentInput, stage_label};
+use app::domain::chainmap::{SinglePoint, Strength};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::rejection::{FormRejection, PathRejection};
+use axum::extract::{Form, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "chains.html")]
+struct ChainsTpl {
+    nav: Nav,
+    chains: Vec<app::store::chainmap::ChainInfo>,
+}
+
+pub(super) async fn chains_page(State(s): State<AppState>, u: WebUser) -> PageResult {
+    Ok(ChainsTpl { nav: Nav::of(&u.p, "chains"), chains: s.app.chain_infos().await? }.into_response())
+}
+
+/// One segment's row on the page.
+pub struct SegView {
+    pub id: i64,
+    pub name: String,
+    pub stage: &'static str,
+    pub parent: String,
+    pub products: String,
+    pub technologies: String,
+    pub industries: String,
+    pub retired: bool,
+    pub version: i64,
+    pub local: usize,
+    pub leaders: usize,
+    pub strength: &'static str,
+    pub strength_class: &'static str,
+    pub hhi: String,
+    pub sole: bool,
+    /// (enterprise id, name, region, role label) of the enterprises the viewer may read.
+    pub placed: Vec<(i64, String, String, &'static str)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "chain.html")]
+struct ChainTpl {
+    nav: Nav,
+    chain: app::store::chainmap::ChainInfo,
+    regions: String,
+    officers: String,
+    targets: Vec<(i64, String)>,
+    segs: Vec<SegView>,
+    strong: usize,
+    weak: usize,
+    missing: usize,
+    supporting: String,
+    spof: Vec<String>,
+    graph_json: String,
+    editor: bool,
+    region_opts: Vec<Opt>,
+    role_opts: Vec<Opt>,
+    stage_opts: Vec<Opt>,
+    parent_opts: Vec<Opt>,
+    seg_opts: Vec<Opt>,
+    edges: Vec<(i64, String, String, String)>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct MapParams {
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    msg: String,
+}
+
+fn chain_key(p: Result<Path<String>, PathRejection>) -> Result<String, PageError> {
+    p.map(|Path(k)| k).map_err(|_| PageError(AppError::NotFound))
+}
+
+fn strength_view(s: &Strength) -> (&'static str, &'static str) {
+    match s {
+        Strength::Strong => ("强·锻长板", "strong"),
+        Strength::Weak => ("弱·补短板", "weak"),
+        Strength::Missing => ("缺·建新链", "missing"),
+    }
+}
+
+fn yuan_yi(fen: i64) -> String {
+    format!("{:.1}", fen as f64 / 1e10)
+}
+
+async fn render(s: &AppState, u: &WebUser, key: &str, mp: &MapParams, error: Option<String>) -> PageResult {
+    let map = s.app.chain_map(&u.p, key).await?;
+    let analysis = s.app.chain_analysis(&u.p, key).await?;
+    let editor = s.app.may_edit_chain(&u.p, &map.chain);
+    let figures: HashMap<i64, &app::domain::chainmap::SegmentFigures> =
+        analysis.segments.iter().map(|f| (f.id, f)).collect();
+    let names: HashMap<i64, String> = map.segments.iter().map(|x| (x.id, x.name.clone())).collect();
+    let role_label = |r: &str| ROLES.iter().find(|(c, _)| *c == r).map(|(_, l)| *l).unwrap_or("链属");
+    let mut placed: HashMap<i64, Vec<(i64, String, String, &'static str)>> = HashMap::new();
+    for p in &map.placements {
+        if (!mp.region.is_empty() && p.region_code != mp.region) || (!mp.role.is_empty() && p.role != mp.role) {
+            continue;
+        }
+        placed.entry(p.segment_id).or_default().push((
+            p.enterprise_id,
+            p.enterprise_name.clone(),
+            p.region_name.clone(),
+            role_label(&p.role),
+        ));
+    }
+    let mut segs = Vec::new();
+    let (mut strong, mut weak, mut missing) = (0, 0, 0);
+    for x in &map.segments {
+        let f = figures.get(&x.id);
+        let (label, class) = match f {
+            Some(f) => strength_view(&f.strength),
+            None => ("已撤销", "retired"),
+        };
+        match class {
+            "strong" => strong += 1,
+            "weak" => weak += 1,
+            "missing" => missing += 1,
+            _ => {}
+        }
+        segs.push(SegView {
+            id: x.id,
+            name: x.name.clone(),
+            stage: stage_label(&x.stage),
+            parent: x.parent_id.and_then(|p| names.get(&p).cloned()).unwrap_or_default(),
+            products: x.key_products.replace(';', "、"),
+            technologies: x.key_technologies.replace(';', "、"),
+            industries: x.industry_codes.replace(';', "、"),
+            retired: x.retired,
+            version: x.version,
+            local: f.map(|f| f.local_enterprises).unwrap_or(0),
+            leaders: f.map(|f| f.leaders).unwrap_or(0),
+            strength: label,
+            strength_class: class,
+            hhi: f.and_then(|f| f.hhi).map(|h| format!("{h:.2}")).unwrap_or_else(|| "—".into()),
+            sole: f.is_some_and(|f| f.sole_holder.is_some()),
+            placed: placed.remove(&x.id).unwrap_or_default(),
+        });
+    }
+    let enterprise_names: HashMap<i64, String> =
+        map.placements.iter().map(|p| (p.enterprise_id, p.enterprise_name.clone())).collect();
+    let who = |id: &i64| enterprise_names.get(id).cloned().unwrap_or_else(|| format!("企业 {id}（不在您的查看范围）"));
+    let spof = analysis
+        .single_points_of_failure
+        .iter()
+        .map(|p| match p {
+            SinglePoint::Segment { segment_id, enterprise_id } => format!(
+                "环节“{}”仅由{}一家本地企业承担",
+                names.get(segment_id).cloned().unwrap_or_default(),
+                who(enterprise_id)
+            ),
+            SinglePoint::Enterprise { enterprise_id, cut_paths, .. } => {
+                if *cut_paths > 0 {
+                    format!("{}一旦退出，本链企业间的配套网络将断成 {} 块", who(enterprise_id), cut_paths + 1)
+                } else {
+                    format!("{}独家承担上下游贯通路径上的环节，一旦退出将切断上下游", who(enterprise_id))
+                }
+            }
+        })
+        .collect();
+    // The graph: stages as columns, segments stacked in each; children beside their parent.
+    let mut row = [0usize; 3];
+    let mut nodes = Vec::new();
+    for x in map.segments.iter().filter(|x| !x.retired) {
+        let col = STAGES.iter().position(|(c, _)| *c == x.stage).unwrap_or(1);
+        let f = figures.get(&x.id);
+        let (label, class) = f.map(|f| strength_view(&f.strength)).unwrap_or(("", "missing"));
+        nodes.push(serde_json::json!({
+            "id": x.id.to_string(), "name": x.name, "x": col as f64 * 320.0 + if x.parent_id.is_some() { 60.0 } else { 0.0 },
+            "y": row[col] as f64 * 56.0, "count": f.map(|f| f.local_enterprises).unwrap_or(0), "strength": class,
+            "strength_label": label, "stage": stage_label(&x.stage),
+            "regions": map.placements.iter().filter(|p| p.segment_id == x.id).map(|p| p.region_code.clone()).collect::<Vec<_>>(),
+            "roles": map.placements.iter().filter(|p| p.segment_id == x.id).map(|p| p.role.clone()).collect::<Vec<_>>(),
+        }));
+        row[col] += 1;
+    }
+    let links: Vec<_> = map
+        .edges
+        .iter()
+        .filter(|e| !e.retired)
+        .map(|e| serde_json::json!({"source": e.from_id.to_string(), "target": e.to_id.to_string(), "product": e.product}))
+        .collect();
+    let graph_json = serde_json::json!({"nodes": nodes, "links": links}).to_string();
+    let live: Vec<&app::store::chainmap::SegmentRow> = map.segments.iter().filter(|x| !x.retired).collect();
+    let mut region_codes: Vec<(String, String)> =
+        map.placements.iter().map(|p| (p.region_code.clone(), p.region_name.clone())).collect();
+    region_codes.sort();
+    region_codes.dedup();
+    Ok(ChainTpl {
+        nav: Nav::of(&u.p, "chains"),
+        regions: map
+            .regions
+            .iter()
+            .map(|(_, n, r)| format!("{n}（{}）", if r == "carrying" { "主承载区" } else { "协同区" }))
+            .collect::<Vec<_>>()
+            .join("、"),
+        officers: map
+            .officers
+            .iter()
+            .map(|(_, n, r)| format!("{}：{n}", if r == "chief" { "链长" } else { "副链长" }))
+            .collect::<Vec<_>>()
+            .join("；"),
+        targets: map.targets.iter().map(|(y, f)| (*y, yuan_yi(*f))).collect(),
+        strong,
+        weak,
+        missing,
+        supporting: analysis
+            .local_supporting_rate
+            .map(|r| format!("{:.1}%", r * 100.0))
+            .unwrap_or_else(|| "暂无配套数据".into()),
+        spof,
+        graph_json,
+        editor,
+        region_opts: opts(region_codes, &mp.region),
+        role_opts: opts(ROLES.iter().map(|(c, l)| (c.to_string(), l.to_string())), &mp.role),
+        stage_opts: opts(STAGES.iter().map(|(c, l)| (c.to_string(), l.to_string())), ""),
+        parent_opts: opts(
+            live.iter()
+                .filter(|x| x.parent_id.is_none())
+                .map(|x| (x.id.to_string(), format!("{}·{}", stage_label(&x.stage), x.name))),
+            "",
+        ),
+        seg_opts: opts(live.iter().map(|x| (x.id.to_string(), format!("{}·{}", stage_label(&x.stage), x.name))), ""),
+        edges: map
+            .edges
+            .iter()
+            .filter(|e| !e.retired)
+            .map(|e| {
+                (
+                    e.id,
+                    names.get(&e.from_id).cloned().unwrap_or_default(),
+                    names.get(&e.to_id).cloned().unwrap_or_default(),
+                    e.product.clone(),
+                )
+            })
+            .collect(),
+        segs,
+        chain: map.chain,
+        error,
+        notice: (!mp.msg.is_empty()).then(|| mp.msg.clone()),
+    }
+    .into_response())
+}
+
+pub(super) async fn chain_page(
+    State(s): State<AppState>,
+    u: WebUser,
+    key: Result<Path<String>, PathRejection>,
+    Query(mp): Query<MapParams>,
+) -> PageResult {
+    render(&s, &u, &chain_key(key)?, &mp, None).await
+}
+
+/// The map and its analysis in the open JSON format (download).
+pub(super) async fn chain_json(
+    State(s): State<AppState>,
+    u: WebUser,
+    key: Result<Path<String>, PathRejection>,
+) -> PageResult {
+    let key = chain_key(key)?;
+    let map = s.app.chain_map(&u.p, &key).await?;
+    let analysis = s.app.chain_analysis(&u.p, &key).await?;
+    let body = serde_json::to_string_pretty(
+        &serde_json::json!({"format": "qianglian-chain-map/1", "map": map, "analysis": analysis}),
+    )
+    .map_err(|e| PageError(AppError::Internal(e.to_string())))?;
+    let name = format!("{}-产业链图谱.json", map.chain.name);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"chain-map.json\"; filename*=UTF-8''{}", crate::view::urlencode(&name)),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+fn id_field(form: &HashMap<String, String>, k: &str) -> Result<i64, PageError> {
+    field(form, k).trim().parse().map_err(|_| PageError(AppError::invalid(k, "请选择或填写有效的编号")))
+}
+
+/// One editing action from the page's forms; on invalid input the page shows the message.
+pub(super) async fn chain_edit(
+    State(s): State<AppState>,
+    u: WebUser,
+    path: Result<Path<(String, String)>, PathRejection>,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> PageResult {
+    let Ok(Path((key, action))) = path else { return Err(PageError(AppError::NotFound)) };
+    let form = checked_form(&u.p, form)?;
+    let result: Result<&str, PageError> = async {
+        match action.as_str() {
+            "segments" => {
+                let input = SegmentInput {
+                    code: field(&form, "code"),
+                    name: field(&form, "name"),
+                    stage: field(&form, "stage"),
+                    parent_id: field(&form, "parent_id").trim().parse().ok(),
+                    sort: None,
+                    key_products: field(&form, "key_products"),
+                    key_technologies: field(&form, "key_technologies"),
+                    industry_codes: field(&form, "industry_codes"),
+                };
+                s.app.add_segment(&u.p, &key, &input).await?;
+                Ok("已添加环节")
+            }
+            "retire-segment" => {
+                let id = id_field(&form, "segment_id")?;
+                let map = s.app.chain_map(&u.p, &key).await?;
+                let x = map.segments.iter().find(|x| x.id == id).ok_or(PageError(AppError::NotFound))?;
+                let input = SegmentInput {
+                    code: x.code.clone(),
+                    name: x.name.clone(),
+                    stage: x.stage.clone(),
+                    parent_id: x.parent_id,
+                    sort: Some(x.sort),
+                    key_products: x.key_products.clone(),
+                    key_technologies: x.key_technologies.clone(),
+                    industry_codes: x.industry_codes.clone(),
+                };
+                s.app.update_segment(&u.p, &key, id, id_field(&form, "version")?, &input, true).await?;
+                Ok("已撤销环节")
+            }
+            "edges" => {
+                s.app
+                    .add_segment_edge(
+                        &u.p,
+                        &key,
+                        id_field(&form, "from")?,
+                        id_field(&form, "to")?,
+                        &field(&form, "product"),
+                    )
+                    .await?;
+                Ok("已添加供给关系")
+            }
+            "retire-edge" => {
+                s.app.retire_segment_edge(&u.p, &key, id_field(&form, "edge_id")?).await?;
+                Ok("已撤销供给关系")
+            }
+            "place" => {
+                s.app
+                    .place_enterprise(
+                        &u.p,
+                        &key,
+                        id_field(&form, "segment_id")?,
+                        id_field(&form, "enterprise_id")?,
+                        &field(&form, "role"),
+                    )
+                    .await?;
+                Ok("已将企业放上环节")
+            }
+            "unplace" => {
+                s.app
+                    .unplace_enterprise(&u.p, &key, id_field(&form, "segment_id")?, id_field(&form, "enterprise_id")?)
+                    .await?;
+                Ok("已将企业移出环节")
+            }
+            _ => Err(PageError(AppError::NotFound)),
+        }
+    }
+    .await;
+    match result {
+        Ok(msg) => {
+            Ok(Redirect::to(&format!("/chains/{}?msg={}", crate::view::urlencode(&key), crate::view::urlencode(msg)))
+                .into_response())
+        }
+        Err(PageError(e @ (AppError::Invalid(_) | AppError::Conflict(_) | AppError::Forbidden(_)))) => {
+            let mut r = render(&s, &u, &key, &MapParams::default(), Some(e.user_message())).await?;
+            *r.status_mut() = crate::error::status_of(&e).0;
+            Ok(r)
+        }
+        Err(e) => Err(e),
+    }
+}

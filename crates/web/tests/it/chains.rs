@@ -1,0 +1,248 @@
+//! The chain-map API and pages: the contract's shapes, edits with their refusals, scope, and
+//! the map page with its forms (CSRF).
+
+use crate::{client, enterprise_json, env, token, uscc, web_login};
+use serde_json::{Value, json};
+
+async fn make_chain(e: &crate::Env) -> i64 {
+    let mut tx = e.app.db.begin().await.unwrap();
+    let id = app::store::chain::insert(
+        &mut tx,
+        &app::store::chain::NewChain {
+            code: "gas_chemical".into(),
+            name: "天然气化工".into(),
+            field_code: "energy_chemical".into(),
+            lead_department_code: "jxj".into(),
+            provincial_key: true,
+            carrying_regions: vec!["511722".into()],
+            collaborating_regions: vec!["511703".into()],
+        },
+        e.app.now(),
+        None,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+#[tokio::test]
+async fn chain_api_contract_and_refusals() {
+    let e = env().await;
+    let cid = make_chain(&e).await;
+    let c = client();
+    let office = token(&e, "office1").await;
+    let region = token(&e, "region1").await;
+    let api = |p: &str| format!("{}/api/v1{p}", e.base);
+
+    let list: Value = c.get(api("/chains")).bearer_auth(&office).send().await.unwrap().json().await.unwrap();
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["id"], cid);
+    assert_eq!(list["items"][0]["name"], "天然气化工");
+    assert_eq!(list["items"][0]["field"], "能源化工");
+
+    let post = |path: String, body: Value, tok: String| {
+        let c = c.clone();
+        async move { c.post(path).bearer_auth(tok).json(&body).send().await.unwrap() }
+    };
+    let r = post(
+        api(&format!("/chains/{cid}/segments")),
+        json!({"code": "gas", "name": "天然气", "stage": "upstream", "industry_codes": "0721"}),
+        office.clone(),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let up: i64 = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let r = post(
+        api("/chains/gas_chemical/segments"),
+        json!({"code": "meoh", "name": "甲醇", "stage": "midstream"}),
+        office.clone(),
+    )
+    .await;
+    assert_eq!(r.status(), 201, "the chain by its code");
+    let mid: i64 = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let r = post(
+        api(&format!("/chains/{cid}/segments")),
+        json!({"code": "urea", "name": "尿素", "stage": "downstream"}),
+        office.clone(),
+    )
+    .await;
+    let down: i64 = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+
+    // Refusals: a parent in another stage, an unknown stage, a region user, malformed JSON,
+    // an edge to a missing segment, an unknown chain.
+    let r = post(
+        api(&format!("/chains/{cid}/segments")),
+        json!({"code": "x", "name": "某", "stage": "downstream", "parent_id": mid}),
+        office.clone(),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert!(body["message"].as_str().unwrap().contains("阶段不同"), "{body}");
+    let r = post(
+        api(&format!("/chains/{cid}/segments")),
+        json!({"code": "x", "name": "某", "stage": "sideways"}),
+        office.clone(),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    let r = post(
+        api(&format!("/chains/{cid}/segments")),
+        json!({"code": "x", "name": "某", "stage": "upstream"}),
+        region.clone(),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    let r = c
+        .post(api(&format!("/chains/{cid}/segments")))
+        .bearer_auth(&office)
+        .header("content-type", "application/json")
+        .body("{\"code\":")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = post(api(&format!("/chains/{cid}/edges")), json!({"from": up, "to": 99_999}), office.clone()).await;
+    assert_eq!(r.status(), 400);
+    let r = c.get(api("/chains/no_such_chain/map")).bearer_auth(&office).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+
+    for (a, b) in [(up, mid), (mid, down)] {
+        let r =
+            post(api(&format!("/chains/{cid}/edges")), json!({"from": a, "to": b, "product": "原料"}), office.clone())
+                .await;
+        assert_eq!(r.status(), 201);
+    }
+    // Two enterprises: one in the region user's county, one not.
+    let mut ids = Vec::new();
+    for (n, region_code) in [(1, "511722"), (2, "511702")] {
+        let mut body = enterprise_json(&uscc(n), region_code);
+        body["name"] = json!(format!("测试化工{n}有限公司"));
+        let r = c.post(api("/enterprises")).bearer_auth(&office).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), 201);
+        ids.push(r.json::<Value>().await.unwrap()["id"].as_i64().unwrap());
+    }
+    let r = post(
+        api(&format!("/chains/{cid}/placements")),
+        json!({"segment_id": mid, "enterprise_id": ids[0], "role": "leader"}),
+        office.clone(),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let r = post(
+        api(&format!("/chains/{cid}/placements")),
+        json!({"segment_id": mid, "enterprise_id": ids[1], "role": "member"}),
+        office.clone(),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let r = post(
+        api(&format!("/chains/{cid}/placements")),
+        json!({"segment_id": mid, "enterprise_id": ids[1], "role": "member"}),
+        office.clone(),
+    )
+    .await;
+    assert_eq!(r.status(), 409, "placed twice");
+
+    let map: Value =
+        c.get(api(&format!("/chains/{cid}/map"))).bearer_auth(&office).send().await.unwrap().json().await.unwrap();
+    let segs = map["segments"].as_array().unwrap();
+    assert_eq!(segs.len(), 3);
+    assert!(segs.iter().all(|s| s.get("id").is_some()
+        && s.get("name").is_some()
+        && s.get("stage").is_some()
+        && s.get("parent_id").is_some()));
+    assert_eq!(map["edges"].as_array().unwrap().len(), 2);
+    assert_eq!(map["edges"][0]["from"], up);
+    assert_eq!(map["edges"][0]["to"], mid);
+    let pl = map["placements"].as_array().unwrap();
+    assert_eq!(pl.len(), 2);
+    assert!(pl.iter().any(|p| p["enterprise_id"] == ids[0] && p["segment_id"] == mid && p["role"] == "leader"));
+    // The county sees its own enterprise only.
+    let map_r: Value =
+        c.get(api(&format!("/chains/{cid}/map"))).bearer_auth(&region).send().await.unwrap().json().await.unwrap();
+    let seen: Vec<i64> =
+        map_r["placements"].as_array().unwrap().iter().map(|p| p["enterprise_id"].as_i64().unwrap()).collect();
+    assert_eq!(seen, vec![ids[0]]);
+
+    let an: Value =
+        c.get(api(&format!("/chains/{cid}/analysis"))).bearer_auth(&office).send().await.unwrap().json().await.unwrap();
+    let mid_fig = an["segments"].as_array().unwrap().iter().find(|s| s["id"] == mid).unwrap().clone();
+    assert_eq!(mid_fig["local_enterprises"], 2);
+    assert!(mid_fig["coverage"].as_f64().unwrap() > 0.6 && mid_fig["coverage"].as_f64().unwrap() < 0.7, "{mid_fig}");
+    assert_eq!(mid_fig["strength"], "weak");
+    let up_fig = an["segments"].as_array().unwrap().iter().find(|s| s["id"] == up).unwrap().clone();
+    assert_eq!(up_fig["strength"], "missing");
+    assert!(an.get("local_supporting_rate").is_some());
+    assert!(an["single_points_of_failure"].is_array());
+
+    let w = c
+        .post(api(&format!("/chains/{cid}/what-if")))
+        .bearer_auth(&office)
+        .json(&json!({"remove_enterprise": ids[0]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(w.status(), 200);
+    let w: Value = w.json().await.unwrap();
+    let after = w["after"]["segments"].as_array().unwrap().iter().find(|s| s["id"] == mid).unwrap().clone();
+    assert_eq!(after["local_enterprises"], 1);
+    let w = c
+        .post(api(&format!("/chains/{cid}/what-if")))
+        .bearer_auth(&office)
+        .json(&json!({"explode": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(w.status(), 400);
+}
+
+#[tokio::test]
+async fn chain_page_renders_and_edits_with_csrf() {
+    let e = env().await;
+    let cid = make_chain(&e).await;
+    let c = client();
+    let csrf = web_login(&c, &e.base, "office1").await;
+    let page = c.get(format!("{}/chains", e.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("天然气化工"), "list page");
+    let r = c
+        .post(format!("{}/chains/{cid}/segments", e.base))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("code", "gas"),
+            ("name", "天然气开采"),
+            ("stage", "upstream"),
+            ("industry_codes", "0721"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let page = c.get(format!("{}/chains/{cid}", e.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("天然气开采") && page.contains("id=\"chain-map\""), "map page");
+    assert!(page.contains("缺·建新链"), "a segment without enterprises is missing");
+    // An invalid form shows the message on the page and writes nothing.
+    let r = c
+        .post(format!("{}/chains/{cid}/segments", e.base))
+        .form(&[("csrf", csrf.as_str()), ("code", "gas"), ("name", "重复"), ("stage", "upstream")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("已在本产业链中使用"));
+    // Without the CSRF token nothing happens.
+    let r = c
+        .post(format!("{}/chains/{cid}/segments", e.base))
+        .form(&[("code", "x2"), ("name", "无令牌"), ("stage", "upstream")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let json = c.get(format!("{}/chains/{cid}/map.json", e.base)).send().await.unwrap();
+    assert_eq!(json.status(), 200);
+    assert!(json.headers()["content-disposition"].to_str().unwrap().contains("filename*=UTF-8''"));
+    let v: Value = json.json().await.unwrap();
+    assert_eq!(v["format"], "qianglian-chain-map/1");
+    assert_eq!(v["map"]["segments"].as_array().unwrap().len(), 1);
+}
