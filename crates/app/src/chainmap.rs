@@ -497,3 +497,59 @@ fn segment_json(s: &NewSegment, retired: bool) -> serde_json::Value {
         "industry_codes": s.industry_codes, "retired": retired,
     })
 }
+
+/// Columns of the chain map's xlsx export: one row per segment, with its figures and the
+/// enterprises the reader may see on it.
+pub const MAP_XLSX_HEADERS: [&str; 13] = [
+    "阶段",
+    "环节编码",
+    "环节",
+    "上级环节",
+    "关键产品",
+    "关键技术",
+    "行业代码",
+    "本地企业（家）",
+    "链主（家）",
+    "HHI",
+    "强弱",
+    "状态",
+    "企业（角色）",
+];
+
+/// The map as an xlsx sheet (`MAP_XLSX_HEADERS`).
+pub fn map_xlsx(map: &ChainMap, analysis: &Analysis) -> Result<Vec<u8>> {
+    use office::CellOut;
+    let names: std::collections::HashMap<i64, &str> = map.segments.iter().map(|s| (s.id, s.name.as_str())).collect();
+    let rows = map.segments.iter().map(|s| {
+        let f = analysis.segments.iter().find(|f| f.id == s.id);
+        let placed: Vec<String> = map
+            .placements
+            .iter()
+            .filter(|p| p.segment_id == s.id)
+            .map(|p| format!("{}（{}）", p.enterprise_name, if p.role == "leader" { "链主" } else { "链属" }))
+            .collect();
+        let text = |v: &str| CellOut::Text(v.to_string());
+        vec![
+            text(stage_label(&s.stage)),
+            text(&s.code),
+            text(&s.name),
+            text(s.parent_id.and_then(|p| names.get(&p).copied()).unwrap_or("")),
+            text(&s.key_products.replace(';', "；")),
+            text(&s.key_technologies.replace(';', "；")),
+            text(&s.industry_codes.replace(';', "；")),
+            f.map(|f| CellOut::Int(f.local_enterprises as i64)).unwrap_or(CellOut::Empty),
+            f.map(|f| CellOut::Int(f.leaders as i64)).unwrap_or(CellOut::Empty),
+            f.and_then(|f| f.hhi).map(CellOut::Number).unwrap_or(CellOut::Empty),
+            text(match f.map(|f| &f.strength) {
+                Some(cm::Strength::Strong) => "强（锻长板）",
+                Some(cm::Strength::Weak) => "弱（补短板）",
+                Some(cm::Strength::Missing) => "缺（建新链）",
+                None => "",
+            }),
+            text(if s.retired { "已撤销" } else { "在用" }),
+            text(&placed.join("；")),
+        ]
+    });
+    office::write_xlsx(&format!("{}图谱", map.chain.name), &MAP_XLSX_HEADERS, rows)
+        .map_err(|e| AppError::Internal(e.to_string()))
+}

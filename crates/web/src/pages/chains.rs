@@ -294,6 +294,30 @@ pub(super) async fn chain_json(
         .into_response())
 }
 
+/// The map's segments with their figures and enterprises as an xlsx (download).
+pub(super) async fn chain_xlsx(
+    State(s): State<AppState>,
+    u: WebUser,
+    key: Result<Path<String>, PathRejection>,
+) -> PageResult {
+    let key = chain_key(key)?;
+    let map = s.app.chain_map(&u.p, &key).await?;
+    let analysis = s.app.chain_analysis(&u.p, &key).await?;
+    let bytes = app::chainmap::map_xlsx(&map, &analysis)?;
+    let name = format!("{}-产业链图谱.xlsx", map.chain.name);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"chain-map.xlsx\"; filename*=UTF-8''{}", crate::view::urlencode(&name)),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 fn id_field(form: &HashMap<String, String>, k: &str) -> Result<i64, PageError> {
     field(form, k).trim().parse().map_err(|_| PageError(AppError::invalid(k, "请选择或填写有效的编号")))
 }

@@ -245,4 +245,14 @@ async fn chain_page_renders_and_edits_with_csrf() {
     let v: Value = json.json().await.unwrap();
     assert_eq!(v["format"], "qianglian-chain-map/1");
     assert_eq!(v["map"]["segments"].as_array().unwrap().len(), 1);
+    // The xlsx export: a real workbook with the header and the segment.
+    let x = c.get(format!("{}/chains/{cid}/map.xlsx", e.base)).send().await.unwrap();
+    assert_eq!(x.status(), 200);
+    let bytes = x.bytes().await.unwrap();
+    assert_eq!(&bytes[..2], b"PK", "an xlsx is a zip");
+    let table = office::read_table(&bytes, "map.xlsx", &office::Limits::default()).expect("readable xlsx");
+    assert_eq!(table.headers[2], "环节");
+    assert_eq!(table.rows.len(), 1);
+    assert!(table.rows[0].cells.iter().any(|c| c == "天然气开采"), "{:?}", table.rows[0].cells);
+    assert!(table.rows[0].cells.iter().any(|c| c.contains("缺")), "{:?}", table.rows[0].cells);
 }
