@@ -50,6 +50,12 @@ pub fn stage_label(code: &str) -> &'static str {
     STAGES.iter().find(|(c, _)| *c == code).map(|(_, l)| *l).unwrap_or("未知")
 }
 
+/// Who reads chain maps: staff who read any part of the ledger (not enterprise users), and
+/// the office. The menu shows the chain pages by the same rule.
+pub fn may_read_chains(p: &Principal) -> bool {
+    p.enterprise_scope.reads_anything() && !p.has(Role::Enterprise) || p.has(Role::Office)
+}
+
 fn split_list(s: &str) -> Vec<String> {
     s.split([';', '；', ',', '，', '、']).map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()
 }
@@ -79,11 +85,7 @@ impl App {
     }
 
     fn require_staff(&self, p: &Principal) -> Result<()> {
-        if p.enterprise_scope.reads_anything() && !p.has(Role::Enterprise) || p.has(Role::Office) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden("无权查看产业链图谱".into()))
-        }
+        if may_read_chains(p) { Ok(()) } else { Err(AppError::Forbidden("无权查看产业链图谱".into())) }
     }
 
     /// Whether `p` may edit this chain's map: the office, or the chain's lead department.
@@ -123,6 +125,17 @@ impl App {
         let segments = store::chainmap::segments(&self.db, chain_id).await?;
         let edges = store::chainmap::edges(&self.db, chain_id).await?;
         let placements = store::chainmap::all_placements(&self.db, chain_id).await?;
+        self.graph_of(chain_id, &segments, &edges, &placements).await
+    }
+
+    /// [`App::chain_graph`] from the segments, edges and (all) placements already read.
+    async fn graph_of(
+        &self,
+        chain_id: i64,
+        segments: &[SegmentRow],
+        edges: &[EdgeRow],
+        placements: &[PlacementRow],
+    ) -> Result<ChainGraph> {
         let supplies = store::chainmap::supplies(&self.db, chain_id).await?;
         let others = store::chainmap::other_chain_placements(&self.db, chain_id).await?;
         Ok(ChainGraph {
@@ -170,6 +183,33 @@ impl App {
         })
     }
 
+    /// A chain's map and its analysis for one page, each table read once (the placements a
+    /// second time, unscoped for the analysis, only when the reader's scope is narrower).
+    pub async fn chain_view(&self, p: &Principal, key: &str) -> Result<(ChainMap, Analysis)> {
+        self.require_staff(p)?;
+        let chain = self.chain_info(key).await?;
+        let id = chain.id;
+        let segments = store::chainmap::segments(&self.db, id).await?;
+        let edges = store::chainmap::edges(&self.db, id).await?;
+        let placements = store::chainmap::placements(&self.db, &p.enterprise_scope, id).await?;
+        let g = if p.enterprise_scope.read_all {
+            self.graph_of(id, &segments, &edges, &placements).await?
+        } else {
+            self.graph_of(id, &segments, &edges, &store::chainmap::all_placements(&self.db, id).await?).await?
+        };
+        let analysis = cm::analyze(&g, &Thresholds::default()).map_err(|e| AppError::invalid("chain", e))?;
+        let map = ChainMap {
+            regions: store::chainmap::chain_regions(&self.db, id).await?,
+            officers: store::chainmap::officers(&self.db, id).await?,
+            targets: store::chainmap::targets(&self.db, id).await?,
+            segments,
+            edges,
+            placements,
+            chain,
+        };
+        Ok((map, analysis))
+    }
+
     pub async fn chain_analysis(&self, p: &Principal, key: &str) -> Result<Analysis> {
         self.require_staff(p)?;
         let chain = self.chain_info(key).await?;
@@ -185,7 +225,8 @@ impl App {
     }
 
     /// Checks a segment edit against the chain's other segments.
-    async fn check_segment(&self, chain_id: i64, own: Option<i64>, s: &SegmentInput) -> Result<NewSegment> {
+    /// `all`: the chain's segments as read by the caller.
+    fn check_segment(&self, all: &[SegmentRow], own: Option<i64>, s: &SegmentInput) -> Result<NewSegment> {
         let mut errors = Vec::new();
         let code = s.code.trim().to_string();
         if code.is_empty()
@@ -201,7 +242,6 @@ impl App {
         if stage_of(&s.stage).is_none() {
             errors.push(crate::error::FieldError::new("stage", "环节阶段须为上游、中游或下游"));
         }
-        let all = store::chainmap::segments(&self.db, chain_id).await?;
         if all.iter().any(|x| x.code == code && Some(x.id) != own) {
             errors.push(crate::error::FieldError::new("code", format!("环节编码“{code}”已在本产业链中使用")));
         }
@@ -269,7 +309,8 @@ impl App {
     pub async fn add_segment(&self, p: &Principal, key: &str, s: &SegmentInput) -> Result<i64> {
         let chain = self.chain_info(key).await?;
         self.require_editor(p, &chain)?;
-        let new = self.check_segment(chain.id, None, s).await?;
+        let all = store::chainmap::segments(&self.db, chain.id).await?;
+        let new = self.check_segment(&all, None, s)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let id = store::chainmap::insert_segment(&mut tx, chain.id, &new, now, p.by()).await?;
@@ -302,7 +343,7 @@ impl App {
         let old = all.iter().find(|x| x.id == id).ok_or(AppError::NotFound)?;
         let mut input = s.clone();
         input.code = old.code.clone();
-        let new = self.check_segment(chain.id, Some(id), &input).await?;
+        let new = self.check_segment(&all, Some(id), &input)?;
         if retired && all.iter().any(|x| x.parent_id == Some(id) && !x.retired) {
             return Err(AppError::invalid("retired", "请先撤销或移走其子环节"));
         }

@@ -418,6 +418,13 @@ impl App {
             {
                 let mut tx = self.db.begin().await?;
                 store::chainmap::set_officer(&mut tx, chain, account_id, "chief").await?;
+                let after = serde_json::json!({"chain_id": chain, "account_id": account_id, "role": "chief"});
+                store::audit::append(
+                    &mut tx,
+                    now,
+                    &audit_entry(&actor, "chain_officer.set", "chain", chain, None, Some(after)),
+                )
+                .await?;
                 tx.commit().await?;
             }
             accounts.push(DemoAccount { username: username.into(), password, role: role.code().into(), scope });

@@ -108,14 +108,15 @@ impl App {
         let members = store::chainmap::members(&self.db).await?;
         let mut placements: Vec<(i64, i64, &str)> = Vec::new();
         let mut on_segment: HashMap<i64, Vec<(i64, i64)>> = HashMap::new(); // segment → (enterprise, revenue)
-        let mut gaps: HashMap<i64, Vec<i64>> = HashMap::new();
+        // Per chain: the segments open to placements (the others stay empty on purpose).
+        let mut open_segments: HashMap<i64, Vec<i64>> = HashMap::new();
         for (cid, segs) in &by_chain {
             let open: Vec<i64> = segs.iter().map(|s| s.0).filter(|_| !rng.random_bool(1.0 / 7.0)).collect();
-            gaps.insert(*cid, open);
+            open_segments.insert(*cid, open);
         }
         for (cid, eid, industry, revenue) in &members {
             let Some(segs) = by_chain.get(cid) else { continue };
-            let open = &gaps[cid];
+            let open = &open_segments[cid];
             if open.is_empty() {
                 continue;
             }

@@ -71,7 +71,7 @@ async fn openapi() -> Response {
 
 type ApiResult<T> = Result<T, ApiError>;
 
-fn bad_json(e: JsonRejection) -> ApiError {
+pub(crate) fn bad_json(e: JsonRejection) -> ApiError {
     let status = e.status();
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         return ApiError(AppError::TooLarge("提交的内容过大".into()));

@@ -2,6 +2,7 @@
 //! department's edits. `{id}` is a chain's id or its code.
 
 use crate::AppState;
+use crate::api::bad_json;
 use crate::auth::ApiUser;
 use crate::error::{ApiError, ErrorBody};
 use app::AppError;
@@ -27,13 +28,6 @@ pub fn routes() -> Router<AppState> {
         .route("/chains/{id}/edges", post(add_edge))
         .route("/chains/{id}/edges/{eid}", delete(retire_edge))
         .route("/chains/{id}/placements", post(place).delete(unplace))
-}
-
-fn bad_json(e: JsonRejection) -> ApiError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return ApiError(AppError::TooLarge("提交的内容过大".into()));
-    }
-    ApiError(AppError::invalid("body", format!("请求体不是有效的 JSON 或缺少字段：{}", e.body_text())))
 }
 
 fn key_of(p: Result<Path<String>, PathRejection>) -> ApiResult<String> {

@@ -96,7 +96,7 @@ impl Nav {
             audit: p.has(Role::Auditor),
             import: p.enterprise_scope.writes_anything(),
             registry: p.enterprise_scope.writes_anything(),
-            chains: p.enterprise_scope.reads_anything() && !p.has(Role::Enterprise) || p.has(Role::Office),
+            chains: app::chainmap::may_read_chains(p),
         }
     }
 }
@@ -491,13 +491,7 @@ async fn enterprise_export(State(s): State<AppState>, u: WebUser, Query(q): Quer
         out.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
         out.push_str("\r\n");
     }
-    let name = "企业库导出.csv";
-    let disposition = format!("attachment; filename=\"export.csv\"; filename*=UTF-8''{}", crate::view::urlencode(name));
-    Ok((
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)],
-        out,
-    )
-        .into_response())
+    Ok(download("text/csv; charset=utf-8", "企业库导出.csv", out))
 }
 
 /// Quotes a CSV cell and neutralises formula starters (= + - @ tab CR).
@@ -1225,18 +1219,19 @@ async fn search_page(State(s): State<AppState>, u: WebUser, Query(sp): Query<Sea
 async fn enterprise_export_xlsx(State(s): State<AppState>, u: WebUser, Query(q): Query<ListQuery>) -> PageResult {
     let rows = s.app.enterprise_export(&u.p, &q.filter()).await?;
     let bytes = app::export::enterprises_xlsx(&rows)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, office_disposition("企业库导出.xlsx")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(download(XLSX_TYPE, "企业库导出.xlsx", bytes))
 }
 
-fn office_disposition(name: &str) -> String {
-    format!("attachment; filename=\"export.xlsx\"; filename*=UTF-8''{}", crate::view::urlencode(name))
+pub(crate) const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A file to download: its type, and its Chinese name per RFC 6266 (`filename*`) with an
+/// ASCII `export.EXT` for clients that read only `filename`.
+fn download(content_type: &str, name: &str, body: impl Into<axum::body::Body>) -> Response {
+    let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("bin");
+    let disposition =
+        format!("attachment; filename=\"export.{ext}\"; filename*=UTF-8''{}", crate::view::urlencode(name));
+    ([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], body.into())
+        .into_response()
 }
 
 // ---- import ----
@@ -1367,14 +1362,9 @@ async fn import_submit(State(s): State<AppState>, u: WebUser, mut mp: axum::extr
     // The mapping step is offered when a header was not recognised or the file was refused for its headers.
     let headers = || office::read_headers(&bytes, &fname, &office::Limits::default()).unwrap_or_default();
     match s.app.import(&u.p, kind, bytes.clone(), &fname, &opts, &|_, _| {}).await {
-        Ok(report) if mode == "report" && !report.errors.is_empty() => Ok((
-            [
-                (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-                (header::CONTENT_DISPOSITION, office_disposition("导入错误报告.xlsx")),
-            ],
-            app::import::error_report_xlsx(&report.errors),
-        )
-            .into_response()),
+        Ok(report) if mode == "report" && !report.errors.is_empty() => {
+            Ok(download(XLSX_TYPE, "导入错误报告.xlsx", app::import::error_report_xlsx(&report.errors)))
+        }
         Ok(report) => {
             let status = if report.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
             let h = if report.warnings.is_empty() && chosen.is_empty() { vec![] } else { headers() };

@@ -159,6 +159,18 @@ async fn lead_department_builds_and_analyses_a_map() {
         );
         assert_eq!(an.local_supporting_rate, None, "{n}: no supply relations yet");
 
+        // The page's one-read view gives the same map and analysis as the two API reads, for
+        // a narrow scope (placements read twice) and for the whole city.
+        for who in [&county, &office] {
+            let (vm, va) = app.chain_view(who, &key).await.expect("view");
+            assert_eq!(
+                serde_json::to_value(&vm).expect("json"),
+                serde_json::to_value(app.chain_map(who, &key).await.expect("map")).expect("json"),
+                "{n}"
+            );
+            assert_eq!(va, app.chain_analysis(who, &key).await.expect("analysis"), "{n}");
+        }
+
         // What-if: without b the methanol segment is missing.
         let w = app.chain_what_if(&office, &key, &Change::RemoveEnterprise(b)).await.expect("what-if");
         let after = w.after.segments.iter().find(|s| s.id == meoh).expect("meoh");

@@ -48,7 +48,11 @@ async fn demo_city() {
         // Every write of the seed is in the audit chain, which verifies.
         let v = store::audit::verify(&app.db).await.expect("verify");
         assert_eq!(v.first_broken, None, "{n}");
-        assert_eq!(v.rows, 22 + 3000 + 22 + 12, "{n}: chains, enterprises, chain maps, accounts");
+        assert_eq!(
+            v.rows,
+            22 + 3000 + 22 + 12 + 1,
+            "{n}: chains, enterprises, chain maps, accounts, the chief's chain"
+        );
 
         // One account per role; every one logs in and sees what its role allows.
         assert_eq!(report.accounts.len(), 12, "{n}");

@@ -1,7 +1,7 @@
 //! Chain pages: the list of chains and a chain's interactive map (ECharts), with its
 //! analytics and, for the office and the chain's lead department, the editing forms.
 
-use super::{Nav, Opt, PageError, PageResult, checked_form, field, opts};
+use super::{Nav, Opt, PageError, PageResult, XLSX_TYPE, checked_form, download, field, opts};
 use crate::AppState;
 use crate::auth::WebUser;
 use app::AppError;
@@ -11,7 +11,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::rejection::{FormRejection, PathRejection};
 use axum::extract::{Form, Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -101,8 +100,7 @@ fn yuan_yi(fen: i64) -> String {
 }
 
 async fn render(s: &AppState, u: &WebUser, key: &str, mp: &MapParams, error: Option<String>) -> PageResult {
-    let map = s.app.chain_map(&u.p, key).await?;
-    let analysis = s.app.chain_analysis(&u.p, key).await?;
+    let (map, analysis) = s.app.chain_view(&u.p, key).await?;
     let editor = s.app.may_edit_chain(&u.p, &map.chain);
     let figures: HashMap<i64, &app::domain::chainmap::SegmentFigures> =
         analysis.segments.iter().map(|f| (f.id, f)).collect();
@@ -175,6 +173,13 @@ async fn render(s: &AppState, u: &WebUser, key: &str, mp: &MapParams, error: Opt
         })
         .collect();
     // The graph: stages as columns, segments stacked in each; children beside their parent.
+    // (regions, roles) of each segment's enterprises, for the graph's filters.
+    let mut seg_filters: HashMap<i64, (Vec<String>, Vec<String>)> = HashMap::new();
+    for p in &map.placements {
+        let e = seg_filters.entry(p.segment_id).or_default();
+        e.0.push(p.region_code.clone());
+        e.1.push(p.role.clone());
+    }
     let mut row = [0usize; 3];
     let mut nodes = Vec::new();
     for x in map.segments.iter().filter(|x| !x.retired) {
@@ -185,8 +190,8 @@ async fn render(s: &AppState, u: &WebUser, key: &str, mp: &MapParams, error: Opt
             "id": x.id.to_string(), "name": x.name, "x": col as f64 * 320.0 + if x.parent_id.is_some() { 60.0 } else { 0.0 },
             "y": row[col] as f64 * 56.0, "count": f.map(|f| f.local_enterprises).unwrap_or(0), "strength": class,
             "strength_label": label, "stage": stage_label(&x.stage),
-            "regions": map.placements.iter().filter(|p| p.segment_id == x.id).map(|p| p.region_code.clone()).collect::<Vec<_>>(),
-            "roles": map.placements.iter().filter(|p| p.segment_id == x.id).map(|p| p.role.clone()).collect::<Vec<_>>(),
+            "regions": seg_filters.get(&x.id).map(|f| f.0.as_slice()).unwrap_or_default(),
+            "roles": seg_filters.get(&x.id).map(|f| f.1.as_slice()).unwrap_or_default(),
         }));
         row[col] += 1;
     }
@@ -274,24 +279,12 @@ pub(super) async fn chain_json(
     key: Result<Path<String>, PathRejection>,
 ) -> PageResult {
     let key = chain_key(key)?;
-    let map = s.app.chain_map(&u.p, &key).await?;
-    let analysis = s.app.chain_analysis(&u.p, &key).await?;
+    let (map, analysis) = s.app.chain_view(&u.p, &key).await?;
     let body = serde_json::to_string_pretty(
         &serde_json::json!({"format": "qianglian-chain-map/1", "map": map, "analysis": analysis}),
     )
     .map_err(|e| PageError(AppError::Internal(e.to_string())))?;
-    let name = format!("{}-产业链图谱.json", map.chain.name);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/json; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"chain-map.json\"; filename*=UTF-8''{}", crate::view::urlencode(&name)),
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(download("application/json; charset=utf-8", &format!("{}-产业链图谱.json", map.chain.name), body))
 }
 
 /// The map's segments with their figures and enterprises as an xlsx (download).
@@ -301,21 +294,9 @@ pub(super) async fn chain_xlsx(
     key: Result<Path<String>, PathRejection>,
 ) -> PageResult {
     let key = chain_key(key)?;
-    let map = s.app.chain_map(&u.p, &key).await?;
-    let analysis = s.app.chain_analysis(&u.p, &key).await?;
+    let (map, analysis) = s.app.chain_view(&u.p, &key).await?;
     let bytes = app::chainmap::map_xlsx(&map, &analysis)?;
-    let name = format!("{}-产业链图谱.xlsx", map.chain.name);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"chain-map.xlsx\"; filename*=UTF-8''{}", crate::view::urlencode(&name)),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(download(XLSX_TYPE, &format!("{}-产业链图谱.xlsx", map.chain.name), bytes))
 }
 
 fn id_field(form: &HashMap<String, String>, k: &str) -> Result<i64, PageError> {
