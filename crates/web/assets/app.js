@@ -47,13 +47,16 @@ document.addEventListener("DOMContentLoaded", function () {
   }
   function draw() {
     var f = filters();
+    // Three columns must fit the chart's width: narrower boxes and type on a phone.
+    var boxW = Math.max(72, Math.min(132, el.clientWidth / 3 - 12));
+    var narrow = boxW < 120;
     var nodes = g.nodes.map(function (n) {
       var hit = (!f.region || n.regions.indexOf(f.region) >= 0) && (!f.role || n.roles.indexOf(f.role) >= 0);
       return {
         id: n.id, name: n.name, x: n.x, y: n.y, value: n.count,
-        symbol: "roundRect", symbolSize: [132, 34],
+        symbol: "roundRect", symbolSize: [boxW, narrow ? 24 : 34],
         itemStyle: { color: colour[n.strength] || "#888", opacity: hit ? 1 : 0.25 },
-        label: { show: true, color: "#fff", formatter: n.name + "（" + n.count + "）", width: 124, overflow: "truncate" },
+        label: { show: true, color: "#fff", fontSize: narrow ? 10 : 12, formatter: n.name + "（" + n.count + "）", width: boxW - 8, overflow: "truncate" },
         tooltip: { formatter: n.stage + " · " + n.name + "<br>本地企业 " + n.count + " 家 · " + n.strength_label }
       };
     });
@@ -65,6 +68,8 @@ document.addEventListener("DOMContentLoaded", function () {
       }),
       series: [{
         type: "graph", layout: "none", roam: true, draggable: false, top: 40,
+        // Node centres are fitted to the box: leave half a node's width on each side.
+        left: boxW / 2 + 6, right: boxW / 2 + 6,
         edgeSymbol: ["none", "arrow"], edgeSymbolSize: 7,
         lineStyle: { color: "#9aa7b8", curveness: 0.15, opacity: 0.8 },
         data: nodes,
@@ -79,5 +84,5 @@ document.addEventListener("DOMContentLoaded", function () {
     if (row) { row.scrollIntoView({ behavior: "smooth", block: "center" }); row.classList.add("flash"); }
   });
   document.querySelectorAll("[data-map-filter]").forEach(function (s) { s.addEventListener("change", draw); });
-  window.addEventListener("resize", function () { chart.resize(); });
+  window.addEventListener("resize", function () { chart.resize(); draw(); });
 });
