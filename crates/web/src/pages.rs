@@ -1224,12 +1224,10 @@ async fn enterprise_export_xlsx(State(s): State<AppState>, u: WebUser, Query(q):
 
 pub(crate) const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/// A file to download: its type, and its Chinese name per RFC 6266 (`filename*`) with an
-/// ASCII `export.EXT` for clients that read only `filename`.
+/// A file to download: its type, and its (Chinese) name per RFC 6266 through
+/// [`office::content_disposition`].
 fn download(content_type: &str, name: &str, body: impl Into<axum::body::Body>) -> Response {
-    let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("bin");
-    let disposition =
-        format!("attachment; filename=\"export.{ext}\"; filename*=UTF-8''{}", crate::view::urlencode(name));
+    let disposition = office::content_disposition(name);
     ([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], body.into())
         .into_response()
 }
