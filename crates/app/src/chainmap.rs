@@ -594,3 +594,265 @@ pub fn map_xlsx(map: &ChainMap, analysis: &Analysis) -> Result<Vec<u8>> {
     office::write_xlsx(&format!("{}图谱", map.chain.name), &MAP_XLSX_HEADERS, rows)
         .map_err(|e| AppError::Internal(e.to_string()))
 }
+
+/// Kinds of list items on a chain: (code, label, list it belongs to). The collaboration
+/// demand table, the 一链N清单 and the 6 keys (SPEC glossary: `chain_list` kinds; the key
+/// items are the kinds starting with `key_`).
+pub const LIST_KINDS: [(&str, &str, &str); 12] = [
+    ("demand", "协作需求", "协作需求表"),
+    ("tech_route", "技术路线", "一链N清单"),
+    ("layout", "产业布局", "一链N清单"),
+    ("cultivation", "企业培育", "一链N清单"),
+    ("platform", "重点平台", "一链N清单"),
+    ("scenario", "应用场景", "一链N清单"),
+    ("key_enterprise", "重点企业", "6个关键"),
+    ("key_product", "重点产品", "6个关键"),
+    ("key_park", "重点园区", "6个关键"),
+    ("key_technology", "关键技术", "6个关键"),
+    ("key_team", "重点团队", "6个关键"),
+    ("key_project", "重点项目", "6个关键"),
+];
+
+pub const LIST_STATUSES: [(&str, &str); 4] =
+    [("planned", "计划"), ("in_progress", "推进中"), ("done", "已完成"), ("dropped", "已取消")];
+
+pub fn list_kind_label(code: &str) -> &'static str {
+    LIST_KINDS.iter().find(|k| k.0 == code).map(|k| k.1).unwrap_or("其他")
+}
+
+pub fn list_status_label(code: &str) -> &'static str {
+    LIST_STATUSES.iter().find(|k| k.0 == code).map(|k| k.1).unwrap_or("未知")
+}
+
+/// A list item as entered (form or API): dates as written (2025-01-03, 2025/1/3, 2025年1月3日).
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct ListItemInput {
+    pub kind: String,
+    pub title: String,
+    #[serde(default)]
+    pub detail: String,
+    #[serde(default)]
+    pub owner: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub start_on: String,
+    #[serde(default)]
+    pub due_on: String,
+    pub segment_id: Option<i64>,
+    pub enterprise_id: Option<i64>,
+}
+
+impl App {
+    /// Checks an item: kind, title, owner, status, dates in order, the segment on this chain,
+    /// the enterprise one the editor may read (when the link is new: `linked` is the item's
+    /// current enterprise, which an editor may keep without reading it).
+    async fn check_item(
+        &self,
+        p: &Principal,
+        chain_id: i64,
+        i: &ListItemInput,
+        linked: Option<i64>,
+    ) -> Result<store::chainmap::NewListItem> {
+        use crate::error::FieldError;
+        let mut errors = Vec::new();
+        if !LIST_KINDS.iter().any(|k| k.0 == i.kind) {
+            errors.push(FieldError::new("kind", "清单类别无效"));
+        }
+        let title = i.title.trim().to_string();
+        if title.is_empty() || title.chars().count() > 100 {
+            errors.push(FieldError::new("title", "事项名称不能为空，且不超过 100 字"));
+        }
+        if i.detail.chars().count() > 2000 {
+            errors.push(FieldError::new("detail", "内容说明不超过 2000 字"));
+        }
+        if i.owner.chars().count() > 60 {
+            errors.push(FieldError::new("owner", "责任单位/责任人不超过 60 字"));
+        }
+        let status = if i.status.trim().is_empty() { "planned".to_string() } else { i.status.trim().to_string() };
+        if !LIST_STATUSES.iter().any(|s| s.0 == status) {
+            errors.push(FieldError::new("status", "状态须为计划、推进中、已完成或已取消"));
+        }
+        let mut date = |field: &str, label: &str, v: &str| match v.trim() {
+            "" => None,
+            v => match office::parse_date(v) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    errors.push(FieldError::new(field, format!("{label}：{e}")));
+                    None
+                }
+            },
+        };
+        let start_on = date("start_on", "开始日期", &i.start_on);
+        let due_on = date("due_on", "完成时限", &i.due_on);
+        if let (Some(a), Some(b)) = (start_on, due_on)
+            && b < a
+        {
+            errors.push(FieldError::new("due_on", "完成时限不能早于开始日期"));
+        }
+        if let Some(sid) = i.segment_id
+            && !store::chainmap::segments(&self.db, chain_id).await?.iter().any(|s| s.id == sid && !s.retired)
+        {
+            errors.push(FieldError::new("segment_id", format!("环节 {sid} 不在本产业链中或已撤销")));
+        }
+        if let Some(eid) = i.enterprise_id.filter(|e| Some(*e) != linked) {
+            let mut probe =
+                store::sql::Sql::new("SELECT COUNT(*) FROM enterprise e WHERE e.archived = FALSE AND e.id = ");
+            probe.bind(eid);
+            store::enterprise::push_scope(&mut probe, &p.enterprise_scope, store::enterprise::Access::Read);
+            if probe.fetch_i64(&self.db).await? == 0 {
+                errors.push(FieldError::new("enterprise_id", "关联企业不存在或不在您的查看范围内"));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        Ok(store::chainmap::NewListItem {
+            kind: i.kind.clone(),
+            title,
+            detail: i.detail.trim().to_string(),
+            owner: i.owner.trim().to_string(),
+            status,
+            start_on,
+            due_on,
+            segment_id: i.segment_id,
+            enterprise_id: i.enterprise_id,
+        })
+    }
+
+    pub async fn chain_list_items(
+        &self,
+        p: &Principal,
+        key: &str,
+        kind: Option<&str>,
+    ) -> Result<Vec<store::chainmap::ListItemRow>> {
+        self.require_staff(p)?;
+        let chain = self.chain_info(key).await?;
+        if let Some(k) = kind
+            && !LIST_KINDS.iter().any(|x| x.0 == k)
+        {
+            return Err(AppError::invalid("kind", format!("未知清单类别“{k}”")));
+        }
+        Ok(store::chainmap::list_items(&self.db, &p.enterprise_scope, chain.id, kind).await?)
+    }
+
+    pub async fn add_list_item(&self, p: &Principal, key: &str, i: &ListItemInput) -> Result<i64> {
+        let chain = self.chain_info(key).await?;
+        self.require_editor(p, &chain)?;
+        let new = self.check_item(p, chain.id, i, None).await?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let id = store::chainmap::insert_item(&mut tx, chain.id, &new, now, p.by()).await?;
+        let after = item_json(&new);
+        store::history::record(&mut tx, "chain_list", id, None, &after, &[], "编辑", now, p.by()).await?;
+        store::audit::append(
+            &mut tx,
+            now,
+            &audit_entry(&p.actor(), "chain_list.create", "chain_list", id, None, Some(after)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn update_list_item(
+        &self,
+        p: &Principal,
+        key: &str,
+        id: i64,
+        version: i64,
+        i: &ListItemInput,
+    ) -> Result<()> {
+        let chain = self.chain_info(key).await?;
+        self.require_editor(p, &chain)?;
+        let old = store::chainmap::list_items(&self.db, &p.enterprise_scope, chain.id, None)
+            .await?
+            .into_iter()
+            .find(|x| x.id == id)
+            .ok_or(AppError::NotFound)?;
+        let new = self.check_item(p, chain.id, i, old.enterprise_id).await?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        if !store::chainmap::update_item(&mut tx, chain.id, id, version, &new, now, p.by()).await? {
+            return Err(AppError::Conflict("该清单事项已被他人修改，请刷新后重试".into()));
+        }
+        let before = item_json(&store::chainmap::NewListItem {
+            kind: old.kind,
+            title: old.title,
+            detail: old.detail,
+            owner: old.owner,
+            status: old.status,
+            start_on: old.start_on,
+            due_on: old.due_on,
+            segment_id: old.segment_id,
+            enterprise_id: old.enterprise_id,
+        });
+        let after = item_json(&new);
+        store::history::record(&mut tx, "chain_list", id, Some(&before), &after, &[], "编辑", now, p.by()).await?;
+        store::audit::append(
+            &mut tx,
+            now,
+            &audit_entry(&p.actor(), "chain_list.update", "chain_list", id, Some(before), Some(after)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn delete_list_item(&self, p: &Principal, key: &str, id: i64) -> Result<()> {
+        let chain = self.chain_info(key).await?;
+        self.require_editor(p, &chain)?;
+        let old = store::chainmap::list_items(&self.db, &p.enterprise_scope, chain.id, None)
+            .await?
+            .into_iter()
+            .find(|x| x.id == id)
+            .ok_or(AppError::NotFound)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        if !store::chainmap::delete_item(&mut tx, chain.id, id).await? {
+            return Err(AppError::NotFound);
+        }
+        let before = serde_json::json!({"kind": old.kind, "title": old.title, "status": old.status});
+        store::audit::append(
+            &mut tx,
+            now,
+            &audit_entry(&p.actor(), "chain_list.delete", "chain_list", id, Some(before), None),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn item_json(i: &store::chainmap::NewListItem) -> serde_json::Value {
+    serde_json::json!({
+        "kind": i.kind, "title": i.title, "detail": i.detail, "owner": i.owner, "status": i.status,
+        "start_on": i.start_on, "due_on": i.due_on, "segment_id": i.segment_id, "enterprise_id": i.enterprise_id,
+    })
+}
+
+pub const LIST_XLSX_HEADERS: [&str; 10] =
+    ["清单", "类别", "事项", "内容说明", "责任单位/责任人", "状态", "开始日期", "完成时限", "关联环节", "关联企业"];
+
+/// A chain's list items as an xlsx sheet (`LIST_XLSX_HEADERS`).
+pub fn list_items_xlsx(chain_name: &str, items: &[store::chainmap::ListItemRow]) -> Result<Vec<u8>> {
+    use office::CellOut;
+    let rows = items.iter().map(|i| {
+        let text = |v: &str| CellOut::Text(v.to_string());
+        let date = |d: Option<chrono::NaiveDate>| d.map(|d| CellOut::Text(d.to_string())).unwrap_or(CellOut::Empty);
+        vec![
+            text(LIST_KINDS.iter().find(|k| k.0 == i.kind).map(|k| k.2).unwrap_or("")),
+            text(list_kind_label(&i.kind)),
+            text(&i.title),
+            text(&i.detail),
+            text(&i.owner),
+            text(list_status_label(&i.status)),
+            date(i.start_on),
+            date(i.due_on),
+            text(i.segment_name.as_deref().unwrap_or("")),
+            text(i.enterprise_name.as_deref().unwrap_or("")),
+        ]
+    });
+    office::write_xlsx(&format!("{chain_name}清单"), &LIST_XLSX_HEADERS, rows)
+        .map_err(|e| AppError::Internal(e.to_string()))
+}

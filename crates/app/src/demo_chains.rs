@@ -8,7 +8,7 @@ use crate::{App, AppError, Result};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
-use store::chainmap::{NewSegment, NewSupply};
+use store::chainmap::{NewListItem, NewSegment, NewSupply};
 
 const SEGMENTS_CSV: &str = include_str!("../../../data/demo/chain_segments.csv");
 /// 1 亿元 in fen: a segment's largest enterprise leads it from 2 亿元 of revenue.
@@ -60,6 +60,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         // (chain id, code) → segment id; per chain: (segment id, industry codes, key product)
         let mut seg_id: HashMap<(i64, String), i64> = HashMap::new();
+        let mut seg_names: HashMap<i64, String> = HashMap::new();
         let mut by_chain: HashMap<i64, Vec<(i64, Vec<String>, String)>> = HashMap::new();
         for s in &segments {
             let Some(&cid) = chain_id.get(s.chain_code.as_str()) else { continue };
@@ -85,6 +86,7 @@ impl App {
             };
             let id = store::chainmap::insert_segment(&mut tx, cid, &new, now, None).await?;
             seg_id.insert((cid, s.code.clone()), id);
+            seg_names.insert(id, s.name.clone());
             let product = s.key_products.split(';').next().unwrap_or(&s.name).to_string();
             by_chain.entry(cid).or_default().push((
                 id,
@@ -183,6 +185,61 @@ impl App {
         }
         store::chainmap::insert_supplies(&mut tx, &supplies, now, None).await?;
 
+        // Lists: a collaboration demand for each empty segment, its leaders as key
+        // enterprises, and a technology-route item from a segment's key technologies.
+        let mut items_of: HashMap<i64, usize> = HashMap::new();
+        let due = |months: u32| now.date_naive().checked_add_months(chrono::Months::new(months));
+        for c in &chains {
+            let segs = by_chain.get(&c.id).map(Vec::as_slice).unwrap_or(&[]);
+            let mut new_items = Vec::new();
+            for (sid, _, product) in segs.iter().filter(|s| !on_segment.contains_key(&s.0)) {
+                let seg_name = seg_names.get(sid).map(String::as_str).unwrap_or(product);
+                new_items.push(NewListItem {
+                    kind: "demand".into(),
+                    title: format!("寻求{seg_name}配套企业（示例）"),
+                    detail: format!("本地尚无{seg_name}企业，需引进{product}等产品的配套供应"),
+                    owner: c.lead_department_name.clone(),
+                    status: "planned".into(),
+                    start_on: None,
+                    due_on: due(rng.random_range(3..18)),
+                    segment_id: Some(*sid),
+                    enterprise_id: None,
+                });
+            }
+            for (seg, e, _) in placements.iter().filter(|p| p.2 == "leader" && segs.iter().any(|s| s.0 == p.0)).take(3)
+            {
+                new_items.push(NewListItem {
+                    kind: "key_enterprise".into(),
+                    title: "链主企业培育（示例）".into(),
+                    detail: "纳入重点企业清单，按季度跟踪产值、研发与配套".into(),
+                    owner: c.lead_department_name.clone(),
+                    status: "in_progress".into(),
+                    start_on: due(0),
+                    due_on: due(12),
+                    segment_id: Some(*seg),
+                    enterprise_id: Some(*e),
+                });
+            }
+            if let Some(l) = segments.iter().find(|l| l.chain_code == c.code && !l.key_technologies.is_empty()) {
+                new_items.push(NewListItem {
+                    kind: "tech_route".into(),
+                    title: format!("攻关{}（示例）", l.key_technologies.split(';').next().unwrap_or("")),
+                    detail: format!("围绕{}环节组织产学研联合攻关", l.name),
+                    owner: c.lead_department_name.clone(),
+                    status: "planned".into(),
+                    start_on: None,
+                    due_on: due(24),
+                    segment_id: seg_id.get(&(c.id, l.code.clone())).copied(),
+                    enterprise_id: None,
+                });
+            }
+            for it in &new_items {
+                store::chainmap::insert_item(&mut tx, c.id, it, now, None).await?;
+            }
+            items_of.insert(c.id, new_items.len());
+        }
+        tracing::info!("demo: {} chain list items", items_of.values().sum::<usize>());
+
         // Yearly output targets: this year's revenue of the chain's members, grown 10 % a year.
         let mut total: HashMap<i64, i64> = HashMap::new();
         for (cid, _, _, revenue) in &members {
@@ -200,7 +257,7 @@ impl App {
             let segs = by_chain.get(&c.id).map(Vec::as_slice).unwrap_or(&[]);
             let placed = placements.iter().filter(|p| segs.iter().any(|s| s.0 == p.0)).count();
             let after = serde_json::json!({"segments": segs.len(), "edges": edges.iter().filter(|e| e.0 == c.id).count(),
-                "placements": placed, "demo": true});
+                "placements": placed, "list_items": items_of.get(&c.id), "demo": true});
             store::audit::append(
                 &mut tx,
                 now,

@@ -371,3 +371,103 @@ pub async fn members(db: &Db) -> Result<Vec<(i64, i64, String, Option<i64>)>> {
     .fetch_all(db)
     .await
 }
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, PartialEq)]
+pub struct ListItemRow {
+    pub id: i64,
+    pub chain_id: i64,
+    pub kind: String,
+    pub title: String,
+    pub detail: String,
+    pub owner: String,
+    pub status: String,
+    pub start_on: Option<chrono::NaiveDate>,
+    pub due_on: Option<chrono::NaiveDate>,
+    pub segment_id: Option<i64>,
+    pub segment_name: Option<String>,
+    pub enterprise_id: Option<i64>,
+    /// Only when the reader may read the enterprise.
+    pub enterprise_name: Option<String>,
+    pub version: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewListItem {
+    pub kind: String,
+    pub title: String,
+    pub detail: String,
+    pub owner: String,
+    pub status: String,
+    pub start_on: Option<chrono::NaiveDate>,
+    pub due_on: Option<chrono::NaiveDate>,
+    pub segment_id: Option<i64>,
+    pub enterprise_id: Option<i64>,
+}
+
+/// A chain's list items (of one kind, or all), in kind order then due date. The linked
+/// enterprise's name is joined only where `scope` may read it.
+pub async fn list_items(
+    db: &Db,
+    scope: &EnterpriseScope,
+    chain_id: i64,
+    kind: Option<&str>,
+) -> Result<Vec<ListItemRow>> {
+    let mut q = Sql::new(
+        "SELECT i.id, i.chain_id, i.kind, i.title, i.detail, i.owner, i.status, i.start_on, i.due_on, i.segment_id, \
+         s.name AS segment_name, i.enterprise_id, e.name AS enterprise_name, i.version \
+         FROM chain_list i LEFT JOIN segment s ON s.id = i.segment_id \
+         LEFT JOIN enterprise e ON e.id = i.enterprise_id",
+    );
+    push_scope(&mut q, scope, Access::Read);
+    q.push(" WHERE i.chain_id = ").bind(chain_id);
+    if let Some(k) = kind {
+        q.push(" AND i.kind = ").bind(k);
+    }
+    q.push(" ORDER BY i.kind, CASE WHEN i.due_on IS NULL THEN 1 ELSE 0 END, i.due_on, i.id");
+    q.fetch_all(db).await
+}
+
+pub async fn insert_item(
+    tx: &mut Tx,
+    chain_id: i64,
+    i: &NewListItem,
+    at: DateTime<Utc>,
+    by: Option<i64>,
+) -> Result<i64> {
+    let mut q = Sql::new(
+        "INSERT INTO chain_list (chain_id, kind, title, detail, owner, status, start_on, due_on, segment_id, enterprise_id, \
+         version, created_at, created_by, updated_at, updated_by) VALUES (",
+    );
+    q.bind(chain_id).push(", ").bind(&i.kind).push(", ").bind(&i.title).push(", ").bind(&i.detail).push(", ");
+    q.bind(&i.owner).push(", ").bind(&i.status).push(", ").bind(i.start_on).push(", ").bind(i.due_on).push(", ");
+    q.bind(i.segment_id).push(", ").bind(i.enterprise_id).push(", 1, ").bind(at).push(", ").bind(by).push(", ");
+    q.bind(at).push(", ").bind(by).push(") RETURNING id");
+    q.fetch_one_i64_tx(tx).await
+}
+
+/// Replaces an item's fields if it is still at `version`; false when it moved on or is not
+/// an item of this chain.
+pub async fn update_item(
+    tx: &mut Tx,
+    chain_id: i64,
+    id: i64,
+    version: i64,
+    i: &NewListItem,
+    at: DateTime<Utc>,
+    by: Option<i64>,
+) -> Result<bool> {
+    let mut q = Sql::new("UPDATE chain_list SET kind = ");
+    q.bind(&i.kind).push(", title = ").bind(&i.title).push(", detail = ").bind(&i.detail);
+    q.push(", owner = ").bind(&i.owner).push(", status = ").bind(&i.status).push(", start_on = ").bind(i.start_on);
+    q.push(", due_on = ").bind(i.due_on).push(", segment_id = ").bind(i.segment_id);
+    q.push(", enterprise_id = ").bind(i.enterprise_id).push(", version = version + 1, updated_at = ").bind(at);
+    q.push(", updated_by = ").bind(by).push(" WHERE id = ").bind(id).push(" AND chain_id = ").bind(chain_id);
+    q.push(" AND version = ").bind(version);
+    Ok(q.execute_tx(tx).await? == 1)
+}
+
+pub async fn delete_item(tx: &mut Tx, chain_id: i64, id: i64) -> Result<bool> {
+    let mut q = Sql::new("DELETE FROM chain_list WHERE id = ");
+    q.bind(id).push(" AND chain_id = ").bind(chain_id);
+    Ok(q.execute_tx(tx).await? == 1)
+}

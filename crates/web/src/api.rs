@@ -23,7 +23,9 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
     paths(token, logout, me, search, import_file, indicator_catalogue, enterprise_indicators, honours, add_honour, gradients, set_gradient, listing_reserve, set_reserve, list_enterprises, create_enterprise, get_enterprise, update_enterprise, delete_enterprise, enterprise_history, regions, industries, audit_verify,
         crate::api_chains::chains, crate::api_chains::chain_map, crate::api_chains::chain_analysis,
         crate::api_chains::chain_what_if, crate::api_chains::add_segment, crate::api_chains::update_segment,
-        crate::api_chains::add_edge, crate::api_chains::retire_edge, crate::api_chains::place, crate::api_chains::unplace),
+        crate::api_chains::add_edge, crate::api_chains::retire_edge, crate::api_chains::place, crate::api_chains::unplace,
+        crate::api_chains::list_items, crate::api_chains::add_list_item, crate::api_chains::update_list_item,
+        crate::api_chains::delete_list_item),
     components(schemas(ErrorBody, crate::error::FieldErrorDoc)),
     modifiers(&BearerAuth),
     security(("bearer" = []))

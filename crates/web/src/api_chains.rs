@@ -28,6 +28,8 @@ pub fn routes() -> Router<AppState> {
         .route("/chains/{id}/edges", post(add_edge))
         .route("/chains/{id}/edges/{eid}", delete(retire_edge))
         .route("/chains/{id}/placements", post(place).delete(unplace))
+        .route("/chains/{id}/lists", get(list_items).post(add_list_item))
+        .route("/chains/{id}/lists/{iid}", put(update_list_item).delete(delete_list_item))
 }
 
 fn key_of(p: Result<Path<String>, PathRejection>) -> ApiResult<String> {
@@ -264,5 +266,114 @@ pub async fn unplace(
 ) -> ApiResult<StatusCode> {
     let Json(b) = body.map_err(bad_json)?;
     s.app.unplace_enterprise(&u.p, &key_of(id)?, b.segment_id, b.enterprise_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// demand, tech_route, layout, cultivation, platform, scenario, key_enterprise,
+    /// key_product, key_park, key_technology, key_team, key_project
+    pub kind: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ListItems {
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<app::store::chainmap::ListItemRow>,
+    pub total: usize,
+}
+
+/// The chain's list items: the collaboration demand table, the 一链N清单 and the 6 keys.
+#[utoipa::path(get, path = "/api/v1/chains/{id}/lists", params(("id" = String, Path), ListQuery),
+    responses((status = 200, body = ListItems), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_items(
+    State(s): State<AppState>,
+    u: ApiUser,
+    id: Result<Path<String>, PathRejection>,
+    axum::extract::Query(q): axum::extract::Query<ListQuery>,
+) -> ApiResult<Json<ListItems>> {
+    let items = s.app.chain_list_items(&u.p, &key_of(id)?, q.kind.as_deref().filter(|k| !k.is_empty())).await?;
+    Ok(Json(ListItems { total: items.len(), items }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ListItemIn {
+    pub kind: String,
+    pub title: String,
+    #[serde(default)]
+    pub detail: String,
+    #[serde(default)]
+    pub owner: String,
+    /// planned | in_progress | done | dropped (default planned)
+    #[serde(default)]
+    pub status: String,
+    /// A date as written: 2025-01-03, 2025/1/3, 2025年1月3日
+    #[serde(default)]
+    pub start_on: String,
+    #[serde(default)]
+    pub due_on: String,
+    pub segment_id: Option<i64>,
+    pub enterprise_id: Option<i64>,
+    /// For updates: the version read (409 if it moved on).
+    pub version: Option<i64>,
+}
+
+impl ListItemIn {
+    fn input(self) -> app::chainmap::ListItemInput {
+        app::chainmap::ListItemInput {
+            kind: self.kind,
+            title: self.title,
+            detail: self.detail,
+            owner: self.owner,
+            status: self.status,
+            start_on: self.start_on,
+            due_on: self.due_on,
+            segment_id: self.segment_id,
+            enterprise_id: self.enterprise_id,
+        }
+    }
+}
+
+/// Adds a list item (the office or the chain's lead department).
+#[utoipa::path(post, path = "/api/v1/chains/{id}/lists", params(("id" = String, Path)), request_body = ListItemIn,
+    responses((status = 201, body = Created), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn add_list_item(
+    State(s): State<AppState>,
+    u: ApiUser,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Json<ListItemIn>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<Created>)> {
+    let Json(b) = body.map_err(bad_json)?;
+    let id = s.app.add_list_item(&u.p, &key_of(id)?, &b.input()).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// Replaces a list item's fields; `version` must be the one read.
+#[utoipa::path(put, path = "/api/v1/chains/{id}/lists/{iid}", params(("id" = String, Path), ("iid" = i64, Path)),
+    request_body = ListItemIn,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn update_list_item(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ids: Result<Path<(String, i64)>, PathRejection>,
+    body: Result<Json<ListItemIn>, JsonRejection>,
+) -> ApiResult<StatusCode> {
+    let (key, iid) = pair_of(ids)?;
+    let Json(b) = body.map_err(bad_json)?;
+    let version = b.version.ok_or_else(|| ApiError(AppError::invalid("version", "缺少 version（读取时的版本号）")))?;
+    s.app.update_list_item(&u.p, &key, iid, version, &b.input()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes a list item (kept in the audit log).
+#[utoipa::path(delete, path = "/api/v1/chains/{id}/lists/{iid}", params(("id" = String, Path), ("iid" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete_list_item(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ids: Result<Path<(String, i64)>, PathRejection>,
+) -> ApiResult<StatusCode> {
+    let (key, iid) = pair_of(ids)?;
+    s.app.delete_list_item(&u.p, &key, iid).await?;
     Ok(StatusCode::NO_CONTENT)
 }

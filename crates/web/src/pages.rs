@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/chains/{key}", get(chains::chain_page))
         .route("/chains/{key}/map.json", get(chains::chain_json))
         .route("/chains/{key}/map.xlsx", get(chains::chain_xlsx))
+        .route("/chains/{key}/lists.xlsx", get(chains::chain_lists_xlsx))
         .route("/chains/{key}/{action}", post(chains::chain_edit))
         .route("/", get(home))
         .route("/healthz", get(|| async { "ok" }))

@@ -4,7 +4,7 @@
 
 use crate::harness::{audit_rows, backends, count, input, principal, uscc};
 use app::AppError;
-use app::chainmap::SegmentInput;
+use app::chainmap::{ListItemInput, SegmentInput};
 use app::demo::Scale;
 use app::domain::chainmap::{Change, SinglePoint, Strength};
 use store::chain::NewChain;
@@ -238,9 +238,136 @@ async fn demo_city_has_a_map_for_every_chain() {
             missing += an.segments.iter().filter(|s| s.strength == Strength::Missing).count();
         }
         assert!(missing > 0, "{n}");
+        // Every chain has list items: demands for its empty segments, its key enterprises.
+        for c in &chains {
+            let items = app.chain_list_items(&office, &c.code, None).await.expect("items");
+            assert!(!items.is_empty(), "{n}: {} has no list items", c.name);
+        }
+        assert!(count(app, "SELECT COUNT(*) FROM chain_list WHERE kind = 'demand'").await > 0, "{n}");
         // The chief of the demo is an officer of their chain.
         let gas = app.chain_map(&office, "gas_chemical").await.expect("map");
         assert_eq!(gas.officers.len(), 1, "{n}");
         assert_eq!(gas.officers[0].2, "chief", "{n}");
+    }
+}
+
+fn item(kind: &str, title: &str) -> ListItemInput {
+    ListItemInput {
+        kind: kind.into(),
+        title: title.into(),
+        owner: "市经信局".into(),
+        start_on: "2026/3/1".into(),
+        due_on: "2026年6月30日".into(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn chain_lists_are_kept_by_the_lead_department() {
+    for t in backends().await {
+        let app = &t.app;
+        let n = t.name();
+        let cid = chain(app, "list_test", "jxj").await;
+        let other_chain = chain(app, "list_other", "jxj").await;
+        let key = cid.to_string();
+        let lead = principal(app, "lead", "经信局", &["lead_dept:jxj"]).await;
+        let other = principal(app, "other", "农业局", &["lead_dept:nyncj"]).await;
+        let county = principal(app, "county", "宣汉县", &["region:511722"]).await;
+        let office = principal(app, "office", "强链办", &["office"]).await;
+        let seg_id = app.add_segment(&lead, &key, &seg("gas", "天然气", "upstream", None)).await.expect("segment");
+        let foreign_seg = app
+            .add_segment(&lead, &other_chain.to_string(), &seg("gas", "天然气", "upstream", None))
+            .await
+            .expect("seg");
+        let inside = app
+            .create_enterprise(&office, &input(&uscc("511722", 11), "丁化工（示例）", "511722", "2614"))
+            .await
+            .expect("e");
+        let outside = app
+            .create_enterprise(&office, &input(&uscc("511702", 12), "戊化工（示例）", "511702", "2614"))
+            .await
+            .expect("e");
+
+        let mut demand = item("demand", "寻求合成氨配套企业");
+        demand.segment_id = Some(seg_id);
+        demand.enterprise_id = Some(outside);
+        // The lead department may link only enterprises it reads (those on its chains); the
+        // office reads every enterprise.
+        assert!(matches!(app.add_list_item(&lead, &key, &demand).await, Err(AppError::Invalid(_))), "{n}");
+        let d = app.add_list_item(&office, &key, &demand).await.expect("demand");
+        let mut key_e = item("key_enterprise", "链主企业培育");
+        key_e.enterprise_id = Some(inside);
+        key_e.status = "in_progress".into();
+        // Placed on the chain, the enterprise is the lead department's to link.
+        app.place_enterprise(&office, &key, seg_id, inside, "leader").await.expect("place");
+        app.add_list_item(&lead, &key, &key_e).await.expect("key item");
+
+        // Refusals write nothing.
+        let before = audit_rows(app).await;
+        let rows_before = count(app, "SELECT COUNT(*) FROM chain_list").await;
+        for (bad, want) in [
+            (item("nonsense", "x"), "清单类别无效"),
+            (item("demand", "  "), "事项名称不能为空"),
+            (ListItemInput { due_on: "2026-02-30".into(), ..item("demand", "日期错") }, "完成时限"),
+            (ListItemInput { start_on: "2026-07-01".into(), ..item("demand", "倒序") }, "不能早于开始日期"),
+            (ListItemInput { segment_id: Some(foreign_seg), ..item("demand", "别链环节") }, "不在本产业链中"),
+            (ListItemInput { status: "finished".into(), ..item("demand", "状态错") }, "状态须为"),
+            (ListItemInput { enterprise_id: Some(987_654), ..item("demand", "无此企业") }, "不在您的查看范围"),
+        ] {
+            match app.add_list_item(&lead, &key, &bad).await {
+                Err(e @ AppError::Invalid(_)) => {
+                    assert!(e.user_message().contains(want), "{n}: {} lacks {want}", e.user_message())
+                }
+                r => panic!("{n}: {bad:?} accepted: {r:?}"),
+            }
+        }
+        assert!(
+            matches!(app.add_list_item(&other, &key, &item("demand", "越权")).await, Err(AppError::Forbidden(_))),
+            "{n}"
+        );
+        assert_eq!(audit_rows(app).await, before, "{n}");
+        assert_eq!(count(app, "SELECT COUNT(*) FROM chain_list").await, rows_before, "{n}");
+
+        // Dates as people write them; the county reads both items but names only its own
+        // enterprise.
+        let all = app.chain_list_items(&county, &key, None).await.expect("items");
+        assert_eq!(all.len(), 2, "{n}");
+        let dem = all.iter().find(|i| i.id == d).expect("demand");
+        assert_eq!(dem.start_on, chrono::NaiveDate::from_ymd_opt(2026, 3, 1), "{n}");
+        assert_eq!(dem.due_on, chrono::NaiveDate::from_ymd_opt(2026, 6, 30), "{n}");
+        assert_eq!(dem.segment_name.as_deref(), Some("天然气"), "{n}");
+        assert_eq!(
+            (dem.enterprise_id, dem.enterprise_name.as_deref()),
+            (Some(outside), None),
+            "{n}: outside the county"
+        );
+        let ke = all.iter().find(|i| i.kind == "key_enterprise").expect("key");
+        assert_eq!(ke.enterprise_name.as_deref(), Some("丁化工（示例）"), "{n}");
+        assert_eq!(app.chain_list_items(&county, &key, Some("demand")).await.expect("demand").len(), 1, "{n}");
+        assert!(matches!(app.chain_list_items(&county, &key, Some("bogus")).await, Err(AppError::Invalid(_))), "{n}");
+
+        // Update with the version read; a stale version is refused; delete.
+        let mut done = demand.clone();
+        done.status = "done".into();
+        // The lead department keeps the office's link to an enterprise it cannot read.
+        app.update_list_item(&lead, &key, d, dem.version, &done).await.expect("update");
+        let r = app.update_list_item(&lead, &key, d, dem.version, &done).await;
+        assert!(matches!(r, Err(AppError::Conflict(_))), "{n}: {r:?}");
+        let now = app.chain_list_items(&office, &key, Some("demand")).await.expect("items");
+        assert_eq!(now[0].status, "done", "{n}");
+        app.delete_list_item(&lead, &key, d).await.expect("delete");
+        assert!(matches!(app.delete_list_item(&lead, &key, d).await, Err(AppError::NotFound)), "{n}");
+        let actions: Vec<String> = crate::harness::audit_actions(app).await.into_iter().map(|a| a.0).collect();
+        for want in ["chain_list.create", "chain_list.update", "chain_list.delete"] {
+            assert!(actions.iter().any(|a| a == want), "{n}: no {want}");
+        }
+
+        // The export is a workbook with the items.
+        let items = app.chain_list_items(&office, &key, None).await.expect("items");
+        let bytes = app::chainmap::list_items_xlsx("测试链", &items).expect("xlsx");
+        let table = office::read_table(&bytes, "lists.xlsx", &office::Limits::default()).expect("read back");
+        assert_eq!(table.rows.len(), 1, "{n}");
+        assert!(table.rows[0].cells.iter().any(|c| c == "链主企业培育"), "{n}: {:?}", table.rows[0].cells);
+        assert!(table.rows[0].cells.iter().any(|c| c == "推进中"), "{n}");
     }
 }

@@ -5,7 +5,10 @@ use super::{Nav, Opt, PageError, PageResult, XLSX_TYPE, checked_form, download, 
 use crate::AppState;
 use crate::auth::WebUser;
 use app::AppError;
-use app::chainmap::{ROLES, STAGES, SegmentInput, stage_label};
+use app::chainmap::{
+    LIST_KINDS, LIST_STATUSES, ListItemInput, ROLES, STAGES, SegmentInput, list_kind_label, list_status_label,
+    stage_label,
+};
 use app::domain::chainmap::{SinglePoint, Strength};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -47,6 +50,25 @@ pub struct SegView {
     pub placed: Vec<(i64, String, String, &'static str)>,
 }
 
+/// One list item's row on the page.
+pub struct ItemView {
+    pub id: i64,
+    pub version: i64,
+    pub group: &'static str,
+    pub kind: &'static str,
+    pub title: String,
+    pub detail: String,
+    pub owner: String,
+    pub status: String,
+    pub status_label: &'static str,
+    pub start: String,
+    pub due: String,
+    /// Past its due date and neither done nor dropped.
+    pub overdue: bool,
+    pub segment: String,
+    pub enterprise: Option<(i64, String)>,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "chain.html")]
 struct ChainTpl {
@@ -69,6 +91,9 @@ struct ChainTpl {
     parent_opts: Vec<Opt>,
     seg_opts: Vec<Opt>,
     edges: Vec<(i64, String, String, String)>,
+    items: Vec<ItemView>,
+    kind_opts: Vec<Opt>,
+    status_opts: Vec<Opt>,
     error: Option<String>,
     notice: Option<String>,
 }
@@ -207,7 +232,33 @@ async fn render(s: &AppState, u: &WebUser, key: &str, mp: &MapParams, error: Opt
         map.placements.iter().map(|p| (p.region_code.clone(), p.region_name.clone())).collect();
     region_codes.sort();
     region_codes.dedup();
+    let today = (s.app.now() + chrono::Duration::hours(8)).date_naive();
+    let items = s
+        .app
+        .chain_list_items(&u.p, key, None)
+        .await?
+        .into_iter()
+        .map(|i| ItemView {
+            id: i.id,
+            version: i.version,
+            group: LIST_KINDS.iter().find(|k| k.0 == i.kind).map(|k| k.2).unwrap_or(""),
+            kind: list_kind_label(&i.kind),
+            overdue: i.due_on.is_some_and(|d| d < today) && !matches!(i.status.as_str(), "done" | "dropped"),
+            status_label: list_status_label(&i.status),
+            title: i.title,
+            detail: i.detail,
+            owner: i.owner,
+            status: i.status,
+            start: i.start_on.map(|d| d.to_string()).unwrap_or_default(),
+            due: i.due_on.map(|d| d.to_string()).unwrap_or_default(),
+            segment: i.segment_name.unwrap_or_default(),
+            enterprise: i.enterprise_id.zip(i.enterprise_name),
+        })
+        .collect();
     Ok(ChainTpl {
+        items,
+        kind_opts: opts(LIST_KINDS.iter().map(|(c, l, g)| (c.to_string(), format!("{g}·{l}"))), ""),
+        status_opts: opts(LIST_STATUSES.iter().map(|(c, l)| (c.to_string(), l.to_string())), ""),
         nav: Nav::of(&u.p, "chains"),
         regions: map
             .regions
@@ -299,6 +350,33 @@ pub(super) async fn chain_xlsx(
     Ok(download(XLSX_TYPE, &format!("{}-产业链图谱.xlsx", map.chain.name), bytes))
 }
 
+/// The chain's lists (协作需求表, 一链N清单, 6个关键) as an xlsx (download).
+pub(super) async fn chain_lists_xlsx(
+    State(s): State<AppState>,
+    u: WebUser,
+    key: Result<Path<String>, PathRejection>,
+) -> PageResult {
+    let key = chain_key(key)?;
+    let chain = s.app.chain_info(&key).await?;
+    let items = s.app.chain_list_items(&u.p, &key, None).await?;
+    let bytes = app::chainmap::list_items_xlsx(&chain.name, &items)?;
+    Ok(download(XLSX_TYPE, &format!("{}-清单.xlsx", chain.name), bytes))
+}
+
+fn item_input(form: &HashMap<String, String>) -> ListItemInput {
+    ListItemInput {
+        kind: field(form, "kind"),
+        title: field(form, "title"),
+        detail: field(form, "detail"),
+        owner: field(form, "owner"),
+        status: field(form, "status"),
+        start_on: field(form, "start_on"),
+        due_on: field(form, "due_on"),
+        segment_id: field(form, "segment_id").trim().parse().ok(),
+        enterprise_id: field(form, "enterprise_id").trim().parse().ok(),
+    }
+}
+
 fn id_field(form: &HashMap<String, String>, k: &str) -> Result<i64, PageError> {
     field(form, k).trim().parse().map_err(|_| PageError(AppError::invalid(k, "请选择或填写有效的编号")))
 }
@@ -378,6 +456,36 @@ pub(super) async fn chain_edit(
                     .unplace_enterprise(&u.p, &key, id_field(&form, "segment_id")?, id_field(&form, "enterprise_id")?)
                     .await?;
                 Ok("已将企业移出环节")
+            }
+            "list-add" => {
+                let input = item_input(&form);
+                if !field(&form, "enterprise_id").trim().is_empty() && input.enterprise_id.is_none() {
+                    return Err(PageError(AppError::invalid("enterprise_id", "关联企业编号应为数字")));
+                }
+                s.app.add_list_item(&u.p, &key, &input).await?;
+                Ok("已添加清单事项")
+            }
+            "list-status" => {
+                let id = id_field(&form, "item_id")?;
+                let items = s.app.chain_list_items(&u.p, &key, None).await?;
+                let i = items.into_iter().find(|i| i.id == id).ok_or(PageError(AppError::NotFound))?;
+                let input = ListItemInput {
+                    kind: i.kind,
+                    title: i.title,
+                    detail: i.detail,
+                    owner: i.owner,
+                    status: field(&form, "status"),
+                    start_on: i.start_on.map(|d| d.to_string()).unwrap_or_default(),
+                    due_on: i.due_on.map(|d| d.to_string()).unwrap_or_default(),
+                    segment_id: i.segment_id,
+                    enterprise_id: i.enterprise_id,
+                };
+                s.app.update_list_item(&u.p, &key, id, id_field(&form, "version")?, &input).await?;
+                Ok("已更新事项状态")
+            }
+            "list-delete" => {
+                s.app.delete_list_item(&u.p, &key, id_field(&form, "item_id")?).await?;
+                Ok("已删除清单事项")
             }
             _ => Err(PageError(AppError::NotFound)),
         }

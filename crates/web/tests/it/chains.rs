@@ -196,6 +196,40 @@ async fn chain_api_contract_and_refusals() {
         .await
         .unwrap();
     assert_eq!(w.status(), 400);
+
+    // Lists on the chain.
+    let r = post(
+        api(&format!("/chains/{cid}/lists")),
+        json!({"kind": "demand", "title": "寻求尿素配套", "due_on": "2026/12/31", "segment_id": down}),
+        office.clone(),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let r = post(
+        api(&format!("/chains/{cid}/lists")),
+        json!({"kind": "demand", "title": "日期错", "due_on": "2026-13-01"}),
+        office.clone(),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    assert!(r.json::<Value>().await.unwrap()["message"].as_str().unwrap().contains("完成时限"));
+    let r =
+        post(api(&format!("/chains/{cid}/lists")), json!({"kind": "demand", "title": "越权"}), region.clone()).await;
+    assert_eq!(r.status(), 403);
+    let l: Value = c
+        .get(api(&format!("/chains/{cid}/lists?kind=demand")))
+        .bearer_auth(&region)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(l["total"], 1);
+    assert_eq!(l["items"][0]["due_on"], "2026-12-31");
+    assert_eq!(l["items"][0]["segment_name"], "尿素");
+    let r = c.get(api(&format!("/chains/{cid}/lists?kind=nonsense"))).bearer_auth(&region).send().await.unwrap();
+    assert_eq!(r.status(), 400);
 }
 
 #[tokio::test]
@@ -239,6 +273,27 @@ async fn chain_page_renders_and_edits_with_csrf() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
+    // A list item through the page's form, shown on the page and in the lists' workbook.
+    let r = c
+        .post(format!("{}/chains/{cid}/list-add", e.base))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("kind", "key_product"),
+            ("title", "高纯甲醇"),
+            ("due_on", "2026-09-30"),
+            ("status", "planned"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let page = c.get(format!("{}/chains/{cid}", e.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("高纯甲醇") && page.contains("重点产品"), "list item on the page");
+    let x = c.get(format!("{}/chains/{cid}/lists.xlsx", e.base)).send().await.unwrap();
+    assert_eq!(x.status(), 200);
+    let t = office::read_table(&x.bytes().await.unwrap(), "lists.xlsx", &office::Limits::default()).expect("xlsx");
+    assert_eq!(t.rows.len(), 1);
+    assert!(t.rows[0].cells.iter().any(|c| c == "高纯甲醇"));
     let json = c.get(format!("{}/chains/{cid}/map.json", e.base)).send().await.unwrap();
     assert_eq!(json.status(), 200);
     assert!(json.headers()["content-disposition"].to_str().unwrap().contains("filename*=UTF-8''"));
