@@ -643,6 +643,23 @@ pub struct ListItemInput {
     pub enterprise_id: Option<i64>,
 }
 
+impl From<&store::chainmap::ListItemRow> for ListItemInput {
+    /// The item as stored, to edit one field of it.
+    fn from(r: &store::chainmap::ListItemRow) -> Self {
+        ListItemInput {
+            kind: r.kind.clone(),
+            title: r.title.clone(),
+            detail: r.detail.clone(),
+            owner: r.owner.clone(),
+            status: r.status.clone(),
+            start_on: r.start_on.map(|d| d.to_string()).unwrap_or_default(),
+            due_on: r.due_on.map(|d| d.to_string()).unwrap_or_default(),
+            segment_id: r.segment_id,
+            enterprise_id: r.enterprise_id,
+        }
+    }
+}
+
 impl App {
     /// Checks an item: kind, title, owner, status, dates in order, the segment on this chain,
     /// the enterprise one the editor may read (when the link is new: `linked` is the item's
@@ -776,17 +793,7 @@ impl App {
         if !store::chainmap::update_item(&mut tx, chain.id, id, version, &new, now, p.by()).await? {
             return Err(AppError::Conflict("该清单事项已被他人修改，请刷新后重试".into()));
         }
-        let before = item_json(&store::chainmap::NewListItem {
-            kind: old.kind,
-            title: old.title,
-            detail: old.detail,
-            owner: old.owner,
-            status: old.status,
-            start_on: old.start_on,
-            due_on: old.due_on,
-            segment_id: old.segment_id,
-            enterprise_id: old.enterprise_id,
-        });
+        let before = item_json(&(&old).into());
         let after = item_json(&new);
         store::history::record(&mut tx, "chain_list", id, Some(&before), &after, &[], "编辑", now, p.by()).await?;
         store::audit::append(

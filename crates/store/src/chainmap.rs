@@ -404,6 +404,22 @@ pub struct NewListItem {
     pub enterprise_id: Option<i64>,
 }
 
+impl From<&ListItemRow> for NewListItem {
+    fn from(r: &ListItemRow) -> Self {
+        NewListItem {
+            kind: r.kind.clone(),
+            title: r.title.clone(),
+            detail: r.detail.clone(),
+            owner: r.owner.clone(),
+            status: r.status.clone(),
+            start_on: r.start_on,
+            due_on: r.due_on,
+            segment_id: r.segment_id,
+            enterprise_id: r.enterprise_id,
+        }
+    }
+}
+
 /// A chain's list items (of one kind, or all), in kind order then due date. The linked
 /// enterprise's name is joined only where `scope` may read it.
 pub async fn list_items(

@@ -469,17 +469,7 @@ pub(super) async fn chain_edit(
                 let id = id_field(&form, "item_id")?;
                 let items = s.app.chain_list_items(&u.p, &key, None).await?;
                 let i = items.into_iter().find(|i| i.id == id).ok_or(PageError(AppError::NotFound))?;
-                let input = ListItemInput {
-                    kind: i.kind,
-                    title: i.title,
-                    detail: i.detail,
-                    owner: i.owner,
-                    status: field(&form, "status"),
-                    start_on: i.start_on.map(|d| d.to_string()).unwrap_or_default(),
-                    due_on: i.due_on.map(|d| d.to_string()).unwrap_or_default(),
-                    segment_id: i.segment_id,
-                    enterprise_id: i.enterprise_id,
-                };
+                let input = ListItemInput { status: field(&form, "status"), ..ListItemInput::from(&i) };
                 s.app.update_list_item(&u.p, &key, id, id_field(&form, "version")?, &input).await?;
                 Ok("已更新事项状态")
             }
