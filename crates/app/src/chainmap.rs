@@ -56,11 +56,11 @@ pub fn may_read_chains(p: &Principal) -> bool {
     p.enterprise_scope.reads_anything() && !p.has(Role::Enterprise) || p.has(Role::Office)
 }
 
-fn split_list(s: &str) -> Vec<String> {
+pub(crate) fn split_list(s: &str) -> Vec<String> {
     s.split([';', '；', ',', '，', '、']).map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()
 }
 
-fn stage_of(s: &str) -> Option<cm::Stage> {
+pub(crate) fn stage_of(s: &str) -> Option<cm::Stage> {
     match s {
         "upstream" => Some(cm::Stage::Upstream),
         "midstream" => Some(cm::Stage::Midstream),
@@ -84,7 +84,7 @@ impl App {
         store::chainmap::chain(&self.db, id).await?.ok_or(AppError::NotFound)
     }
 
-    fn require_staff(&self, p: &Principal) -> Result<()> {
+    pub(crate) fn require_staff(&self, p: &Principal) -> Result<()> {
         if may_read_chains(p) { Ok(()) } else { Err(AppError::Forbidden("无权查看产业链图谱".into())) }
     }
 
@@ -96,7 +96,7 @@ impl App {
                 .any(|g| g.role == Role::LeadDept && g.scope.as_deref() == Some(c.lead_department_code.as_str()))
     }
 
-    fn require_editor(&self, p: &Principal, c: &ChainInfo) -> Result<()> {
+    pub(crate) fn require_editor(&self, p: &Principal, c: &ChainInfo) -> Result<()> {
         if self.may_edit_chain(p, c) {
             Ok(())
         } else {
@@ -225,8 +225,16 @@ impl App {
     }
 
     /// Checks a segment edit against the chain's other segments.
-    /// `all`: the chain's segments as read by the caller.
-    fn check_segment(&self, all: &[SegmentRow], own: Option<i64>, s: &SegmentInput) -> Result<NewSegment> {
+    /// `all`: the chain's segments as read by the caller (or as an imported map would leave
+    /// them); `retired`: whether the segment is (or stays) retired, which may keep a retired
+    /// parent.
+    pub(crate) fn check_segment(
+        &self,
+        all: &[SegmentRow],
+        own: Option<i64>,
+        s: &SegmentInput,
+        retired: bool,
+    ) -> Result<NewSegment> {
         let mut errors = Vec::new();
         let code = s.code.trim().to_string();
         if code.is_empty()
@@ -263,7 +271,7 @@ impl App {
                             "parent_id",
                             format!("上级环节“{}”属于{}，与本环节阶段不同", parent.name, stage_label(&parent.stage)),
                         ));
-                    } else if parent.retired {
+                    } else if parent.retired && !retired {
                         errors.push(crate::error::FieldError::new(
                             "parent_id",
                             format!("上级环节“{}”已撤销", parent.name),
@@ -310,7 +318,7 @@ impl App {
         let chain = self.chain_info(key).await?;
         self.require_editor(p, &chain)?;
         let all = store::chainmap::segments(&self.db, chain.id).await?;
-        let new = self.check_segment(&all, None, s)?;
+        let new = self.check_segment(&all, None, s, false)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let id = store::chainmap::insert_segment(&mut tx, chain.id, &new, now, p.by()).await?;
@@ -343,7 +351,7 @@ impl App {
         let old = all.iter().find(|x| x.id == id).ok_or(AppError::NotFound)?;
         let mut input = s.clone();
         input.code = old.code.clone();
-        let new = self.check_segment(&all, Some(id), &input)?;
+        let new = self.check_segment(&all, Some(id), &input, retired)?;
         if retired && all.iter().any(|x| x.parent_id == Some(id) && !x.retired) {
             return Err(AppError::invalid("retired", "请先撤销或移走其子环节"));
         }
@@ -352,19 +360,7 @@ impl App {
         if !store::chainmap::update_segment(&mut tx, id, version, &new, retired, now, p.by()).await? {
             return Err(AppError::Conflict("该环节已被他人修改，请刷新后重试".into()));
         }
-        let before = segment_json(
-            &NewSegment {
-                code: old.code.clone(),
-                name: old.name.clone(),
-                stage: old.stage.clone(),
-                parent_id: old.parent_id,
-                sort: old.sort,
-                key_products: old.key_products.clone(),
-                key_technologies: old.key_technologies.clone(),
-                industry_codes: old.industry_codes.clone(),
-            },
-            old.retired,
-        );
+        let before = segment_json(&stored_segment(old), old.retired);
         let after = segment_json(&new, retired);
         store::history::record(&mut tx, "segment", id, Some(&before), &after, &[], "编辑", now, p.by()).await?;
         store::audit::append(
@@ -531,7 +527,21 @@ impl App {
     }
 }
 
-fn segment_json(s: &NewSegment, retired: bool) -> serde_json::Value {
+/// A stored segment as an edit of it.
+pub(crate) fn stored_segment(old: &SegmentRow) -> NewSegment {
+    NewSegment {
+        code: old.code.clone(),
+        name: old.name.clone(),
+        stage: old.stage.clone(),
+        parent_id: old.parent_id,
+        sort: old.sort,
+        key_products: old.key_products.clone(),
+        key_technologies: old.key_technologies.clone(),
+        industry_codes: old.industry_codes.clone(),
+    }
+}
+
+pub(crate) fn segment_json(s: &NewSegment, retired: bool) -> serde_json::Value {
     serde_json::json!({
         "code": s.code, "name": s.name, "stage": s.stage, "parent_id": s.parent_id, "sort": s.sort,
         "key_products": s.key_products, "key_technologies": s.key_technologies,
@@ -539,60 +549,8 @@ fn segment_json(s: &NewSegment, retired: bool) -> serde_json::Value {
     })
 }
 
-/// Columns of the chain map's xlsx export: one row per segment, with its figures and the
-/// enterprises the reader may see on it.
-pub const MAP_XLSX_HEADERS: [&str; 13] = [
-    "阶段",
-    "环节编码",
-    "环节",
-    "上级环节",
-    "关键产品",
-    "关键技术",
-    "行业代码",
-    "本地企业（家）",
-    "链主（家）",
-    "HHI",
-    "强弱",
-    "状态",
-    "企业（角色）",
-];
-
-/// The map as an xlsx sheet (`MAP_XLSX_HEADERS`).
-pub fn map_xlsx(map: &ChainMap, analysis: &Analysis) -> Result<Vec<u8>> {
-    use office::CellOut;
-    let names: std::collections::HashMap<i64, &str> = map.segments.iter().map(|s| (s.id, s.name.as_str())).collect();
-    let rows = map.segments.iter().map(|s| {
-        let f = analysis.segments.iter().find(|f| f.id == s.id);
-        let placed: Vec<String> = map
-            .placements
-            .iter()
-            .filter(|p| p.segment_id == s.id)
-            .map(|p| format!("{}（{}）", p.enterprise_name, if p.role == "leader" { "链主" } else { "链属" }))
-            .collect();
-        let text = |v: &str| CellOut::Text(v.to_string());
-        vec![
-            text(stage_label(&s.stage)),
-            text(&s.code),
-            text(&s.name),
-            text(s.parent_id.and_then(|p| names.get(&p).copied()).unwrap_or("")),
-            text(&s.key_products.replace(';', "；")),
-            text(&s.key_technologies.replace(';', "；")),
-            text(&s.industry_codes.replace(';', "；")),
-            f.map(|f| CellOut::Int(f.local_enterprises as i64)).unwrap_or(CellOut::Empty),
-            f.map(|f| CellOut::Int(f.leaders as i64)).unwrap_or(CellOut::Empty),
-            f.and_then(|f| f.hhi).map(CellOut::Number).unwrap_or(CellOut::Empty),
-            text(match f.map(|f| &f.strength) {
-                Some(cm::Strength::Strong) => "强（锻长板）",
-                Some(cm::Strength::Weak) => "弱（补短板）",
-                Some(cm::Strength::Missing) => "缺（建新链）",
-                None => "",
-            }),
-            text(if s.retired { "已撤销" } else { "在用" }),
-            text(&placed.join("；")),
-        ]
-    });
-    office::write_xlsx(&format!("{}图谱", map.chain.name), &MAP_XLSX_HEADERS, rows)
-        .map_err(|e| AppError::Internal(e.to_string()))
+pub fn role_label(code: &str) -> &'static str {
+    ROLES.iter().find(|(c, _)| *c == code).map(|(_, l)| *l).unwrap_or("链属")
 }
 
 /// Kinds of list items on a chain: (code, label, list it belongs to). The collaboration

@@ -142,6 +142,11 @@ fn words() -> Result<Words> {
     Ok(w)
 }
 
+/// The demo's brand words (for fictitious names outside the city too).
+pub(crate) fn brand_words() -> Vec<String> {
+    words().map(|w| w.brand).unwrap_or_else(|_| vec!["示例".to_string()])
+}
+
 fn pick<'a, T>(rng: &mut ChaCha8Rng, v: &'a [T]) -> &'a T {
     &v[rng.random_range(0..v.len())]
 }
@@ -391,6 +396,13 @@ impl App {
         tx.commit().await?;
         let placed = self.seed_chain_maps(&actor, &mut rng, now).await?;
         tracing::info!("demo: {placed} enterprises placed on chain maps");
+        let graph = self.seed_product_graph(&actor, &mut rng).await?;
+        tracing::info!(
+            "demo: reference product graph of {} products, {} companies ({} proposals)",
+            graph.products,
+            graph.companies,
+            graph.proposals
+        );
 
         let chief_chain = chains.iter().find(|c| c.code == "gas_chemical").unwrap_or(&chains[0]).code.clone();
         let plan: [(&str, &str, Role, Option<String>); 12] = [

@@ -268,4 +268,116 @@ impl App {
         tx.commit().await?;
         Ok(placements.len())
     }
+
+    /// A fictitious reference product graph (all companies 示例) drawn from the demo
+    /// segments: each segment's name is a product with its key products as sub-categories,
+    /// segment edges become 上游材料 relations between their key products, and companies
+    /// outside the city make the key products of one or two segments of a chain. A little
+    /// noise of the kinds public graphs carry (a self-loop, a duplicate, a contradiction, a
+    /// negative weight, an unknown relation kind) goes through the same cleaning as an
+    /// import, so the demo's cleaning report is not empty.
+    pub(crate) async fn seed_product_graph(
+        &self,
+        actor: &crate::Actor,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<crate::productgraph::GraphImportReport> {
+        use domain::productgraph::{RawGraph, Val};
+        let segments: Vec<SegmentLine> = read("chain_segments.csv", SEGMENTS_CSV)?;
+        let links: Vec<LinkLine> = read("chain_segment_links.csv", LINKS_CSV)?;
+        let words = crate::demo::brand_words();
+        let t = |s: &str| Val::Text(s.to_string());
+        let keys = |l: &SegmentLine| -> Vec<String> {
+            l.key_products.split(';').map(str::trim).filter(|x| !x.is_empty()).map(String::from).collect()
+        };
+        let mut raw = RawGraph { company_industries: Some(Vec::new()), ..Default::default() };
+        let mut line = 0usize;
+        let mut next = || {
+            line += 1;
+            line
+        };
+        for l in &segments {
+            raw.products.push((next(), t(&l.name)));
+            for k in keys(l) {
+                raw.products.push((next(), t(&k)));
+            }
+        }
+        let mut rl = 0usize;
+        let mut rnext = || {
+            rl += 1;
+            rl
+        };
+        for l in &segments {
+            for k in keys(l) {
+                if k != l.name {
+                    raw.relations.push((rnext(), t(&l.name), t(&k), t("产品小类")));
+                }
+            }
+        }
+        let by_code: HashMap<(&str, &str), &SegmentLine> =
+            segments.iter().map(|l| ((l.chain_code.as_str(), l.code.as_str()), l)).collect();
+        for k in &links {
+            let (Some(a), Some(b)) = (
+                by_code.get(&(k.chain_code.as_str(), k.from_code.as_str())),
+                by_code.get(&(k.chain_code.as_str(), k.to_code.as_str())),
+            ) else {
+                continue;
+            };
+            for up in keys(a).iter().take(2) {
+                for down in keys(b).iter().take(2) {
+                    raw.relations.push((rnext(), t(down), t(up), t("上游材料")));
+                }
+            }
+        }
+        // Noise.
+        if let (Some(a), Some(b)) = (segments.first(), segments.get(1)) {
+            raw.products.push((next(), t(&a.name)));
+            raw.relations.push((rnext(), t(&a.name), t(&a.name), t("产品小类")));
+            raw.relations.push((rnext(), t(&a.name), t(&b.name), t("下游产品")));
+            raw.relations.push((rnext(), t(&b.name), t(&a.name), t("下游产品")));
+            raw.relations.push((rnext(), t(&a.name), t(&b.name), t("相关产品")));
+        }
+        // Companies: three per chain, in other provinces (USCCs with their region codes).
+        let provinces = ["310115", "440300", "320500", "330100", "420100", "500000", "610100", "370200"];
+        let suffixes = ["新材料股份有限公司", "科技股份有限公司", "集团股份有限公司", "实业股份有限公司"];
+        let mut chains: Vec<&str> = segments.iter().map(|l| l.chain_code.as_str()).collect();
+        chains.dedup();
+        let (mut cl, mut pl, mut il) = (0, 0, 0);
+        for chain in chains {
+            let segs: Vec<&SegmentLine> = segments.iter().filter(|l| l.chain_code == chain).collect();
+            for _ in 0..3 {
+                let org: String =
+                    (0..9).map(|_| b"0123456789ABCDEFGHJKLMNPQRTUWXY"[rng.random_range(0..31)] as char).collect();
+                let first17 = format!("91{}{org}", provinces[rng.random_range(0..provinces.len())]);
+                let Ok(code) = domain::uscc::Uscc::complete(&first17) else { continue };
+                let code = code.as_str().to_string();
+                let name = format!(
+                    "示例·{}{}{}",
+                    words[rng.random_range(0..words.len())],
+                    words[rng.random_range(0..words.len())],
+                    suffixes[rng.random_range(0..suffixes.len())]
+                );
+                cl += 1;
+                raw.companies.push((cl, t(&name), t(&code)));
+                let n = rng.random_range(1..=2);
+                for _ in 0..n {
+                    let s = segs[rng.random_range(0..segs.len())];
+                    for k in keys(s) {
+                        pl += 1;
+                        let w = (rng.random_range(10..100) as f64) / 100.0;
+                        raw.company_products.push((pl, t(&code), t(&k), Val::Float(w)));
+                    }
+                    if let Some(ic) = s.industry_codes.split(';').next().filter(|x| !x.is_empty()) {
+                        il += 1;
+                        raw.company_industries.as_mut().expect("set above").push((il, t(&code), t(ic), Val::Missing));
+                    }
+                }
+                if cl == 1 {
+                    pl += 1;
+                    raw.company_products.push((pl, t(&code), t(&segs[0].name), Val::Float(-1.0)));
+                }
+            }
+        }
+        let (g, report) = crate::productgraph::clean_graph(&raw);
+        self.store_product_graph(actor, &g, report, "示例数据").await
+    }
 }

@@ -5,6 +5,9 @@
 pub mod account;
 pub mod audit;
 pub mod chainmap;
+pub mod chainmap_history;
+pub mod chainmap_import;
+mod chainmap_import_check;
 mod counts;
 pub mod demo;
 mod demo_chains;
@@ -17,6 +20,7 @@ mod import_indicators;
 mod import_reserve;
 mod import_stream;
 pub mod ledger;
+pub mod productgraph;
 pub mod reference;
 pub mod registry;
 pub mod search;
@@ -31,6 +35,9 @@ use std::sync::Arc;
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
+/// (the import that wrote it, the graph)
+pub(crate) type GraphCache = (i64, Arc<domain::productgraph::ProductGraph>);
+
 #[derive(Clone)]
 pub struct App {
     pub db: Db,
@@ -41,6 +48,9 @@ pub struct App {
     /// List totals by scope and filter, valid while the change feed has not moved.
     pub(crate) counts: Arc<counts::CountCache>,
     pub(crate) regions: Arc<tokio::sync::OnceCell<Vec<store::reference::RegionRow>>>,
+    /// The reference product graph as last loaded, with the import that wrote it (every
+    /// import adds a row, so another instance's import is seen at the next read).
+    pub(crate) product_graph: Arc<tokio::sync::Mutex<Option<GraphCache>>>,
 }
 
 impl App {
@@ -55,6 +65,7 @@ impl App {
             search_sync: Arc::new(tokio::sync::Mutex::new(())),
             counts: Arc::new(counts::CountCache::default()),
             regions: Arc::new(tokio::sync::OnceCell::new()),
+            product_graph: Arc::new(tokio::sync::Mutex::new(None)),
         })
     }
 

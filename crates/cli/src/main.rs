@@ -62,8 +62,11 @@ enum Cmd {
     },
     /// Import enterprises, indicator values or honours from an xlsx or csv file: every row is
     /// validated first; one invalid row imports nothing and the report names row and column.
+    /// `import product-graph DIR` reads a reference product graph (JSON lines: products.jsonl,
+    /// product_relations.jsonl, companies.jsonl, company_products.jsonl and optionally
+    /// company_industries.jsonl), cleans it and replaces the stored one.
     Import {
-        /// enterprises, indicators or honours
+        /// enterprises, indicators, honours, reserve or product-graph
         kind: String,
         file: PathBuf,
         /// Validate and show what would change, write nothing.
@@ -120,6 +123,19 @@ enum ChainCmd {
         file: PathBuf,
         #[arg(long)]
         json: bool,
+    },
+    /// Import a whole chain map from the workbook the export writes (sheets 环节, 环节关系,
+    /// 企业布局): checks every row and shows what would change; writes only with --apply and
+    /// only when the file has no problem.
+    ImportMap {
+        /// Chain id or code.
+        chain: String,
+        file: PathBuf,
+        /// Write the changes (without it: a preview, nothing written).
+        #[arg(long)]
+        apply: bool,
+        #[command(flatten)]
+        db: DbArgs,
     },
 }
 
@@ -186,6 +202,10 @@ enum AuditCmd {
         #[command(flatten)]
         db: DbArgs,
     },
+}
+
+fn join_lines(lines: &[usize]) -> String {
+    lines.iter().map(|l| l.to_string()).collect::<Vec<_>>().join("、")
 }
 
 fn database_url(db: &DbArgs) -> Result<String> {
@@ -341,6 +361,49 @@ async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Cmd::Import { kind, file, dry_run, db } if kind == "product-graph" => {
+            let report = if dry_run {
+                let raw = app::productgraph::read_graph_dir(&file).map_err(|e| anyhow::anyhow!(e.user_message()))?;
+                let (g, report) = app::productgraph::clean_graph(&raw);
+                println!(
+                    "校验通过（未写入）：产品 {} 个，关系 {} 条，公司 {} 家，公司产品 {} 条，公司行业 {} 条；清洗删除 {} 条",
+                    g.products.len(),
+                    g.supplies.len() + g.subcategories.len(),
+                    g.companies.len(),
+                    g.company_products.len(),
+                    g.company_industries.len(),
+                    report.dropped()
+                );
+                report
+            } else {
+                let app = open(&db).await?;
+                let r = app
+                    .import_product_graph(&app::account::Principal::console(), &file)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(e.user_message()))?;
+                println!(
+                    "已导入参考产品图谱：产品 {} 个，关系 {} 条，公司 {} 家，公司产品 {} 条，公司行业 {} 条；清洗删除 {} 条；提出环节产品匹配建议 {} 条",
+                    r.products,
+                    r.relations,
+                    r.companies,
+                    r.company_products,
+                    r.company_industries,
+                    r.dropped,
+                    r.proposals
+                );
+                r.report
+            };
+            for f in &report.files {
+                println!("{}：读入 {} 行，保留 {} 行", f.file, f.read, f.kept);
+                for d in &f.dropped {
+                    println!("  删除 {} 行：{}（如第 {} 行）", d.count, d.reason, join_lines(&d.lines));
+                }
+                for d in &f.repaired {
+                    println!("  修正 {} 行：{}（如第 {} 行）", d.count, d.reason, join_lines(&d.lines));
+                }
+            }
+            Ok(())
+        }
         Cmd::Import { kind, file, dry_run, db } => {
             let kind = app::import::ImportKind::parse(&kind)
                 .with_context(|| format!("未知导入类型“{kind}”，应为 enterprises、indicators、honours 或 reserve"))?;
@@ -424,6 +487,40 @@ async fn run(cli: Cli) -> Result<()> {
                 println!("{}（{}）", info.name, info.code);
                 print_analysis(&a, &Default::default());
             }
+            Ok(())
+        }
+        Cmd::Chain { cmd: ChainCmd::ImportMap { chain, file, apply, db } } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            let app = open(&db).await?;
+            let r = app
+                .import_chain_map(&app::account::Principal::console(), &chain, &bytes, apply)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.user_message()))?;
+            for w in &r.warnings {
+                eprintln!("提示：{w}");
+            }
+            if r.error_total > 0 {
+                for e in r.errors.iter().take(200) {
+                    if e.value.is_empty() {
+                        eprintln!("{e}");
+                    } else {
+                        eprintln!("{e}（值：“{}”）", e.value);
+                    }
+                }
+                bail!("{} 处错误，未导入任何内容", r.error_total);
+            }
+            for c in r.changes.iter().take(50) {
+                let line = if c.line > 0 { format!("第 {} 行", c.line) } else { "文件中没有".into() };
+                println!("[{}·{line}] {} {}：{}", c.sheet, c.action, c.subject, c.detail);
+            }
+            let verb = if r.applied {
+                "已导入"
+            } else if !r.changes_anything() {
+                "文件与当前图谱一致，无需导入"
+            } else {
+                "校验通过（未加 --apply，未写入）"
+            };
+            println!("{verb}：{}（{}）：{}", r.chain_name, r.chain, r.summary());
             Ok(())
         }
         Cmd::Chain { cmd: ChainCmd::AnalyzeFile { file, json } } => {

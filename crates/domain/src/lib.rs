@@ -9,6 +9,7 @@ pub mod clock;
 pub mod indicator;
 pub mod industry;
 pub mod money;
+pub mod productgraph;
 pub mod region;
 pub mod registry;
 pub mod role;

@@ -2,17 +2,23 @@
 //! near-duplicates reach a review queue. The rule for conflicting values is written here
 //! and shown in the UI.
 
+/// A full-width ASCII character as its half-width self, the ideographic space as a space;
+/// any other character unchanged.
+pub fn half_width(c: char) -> char {
+    match c {
+        '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        c => c,
+    }
+}
+
 /// The key two names share when they name the same company: full-width letters and
 /// digits made half-width, brackets and spaces and separators dropped (their contents
 /// kept), 有限责任公司 read as 有限公司, Latin letters in upper case.
 pub fn name_key(name: &str) -> String {
     let half: String = name
         .chars()
-        .map(|c| match c {
-            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
-            '\u{3000}' => ' ',
-            c => c,
-        })
+        .map(half_width)
         .filter(|c| !c.is_whitespace() && !"()[]{}【】〔〕「」《》<>·•・.,，、-_—\"'“”‘’".contains(*c))
         .collect();
     half.replace("有限责任公司", "有限公司").to_uppercase()

@@ -34,8 +34,8 @@ pub use headers::{
 };
 pub use limits::Limits;
 pub use sniff::{FileKind, sniff};
-pub use table::{Row, RowVisitor, Table, read_headers, read_table, visit_rows};
-pub use xlsxout::{CellOut, RowError, content_disposition, error_report_xlsx, write_xlsx};
+pub use table::{Row, RowVisitor, Sheet, Table, read_headers, read_table, read_workbook, visit_rows};
+pub use xlsxout::{CellOut, RowError, SheetOut, content_disposition, error_report_xlsx, write_xlsx, write_xlsx_sheets};
 pub use zipcheck::check_zip;
 
 /// Everything that can go wrong with a file. Every message is Chinese and meant for the user
@@ -75,6 +75,9 @@ pub enum OfficeError {
     Csv { line: usize, message: String },
     #[error("xlsx 文件无法读取（文件可能已损坏）：{0}")]
     Xlsx(String),
+    /// A problem inside one worksheet of a workbook read sheet by sheet.
+    #[error("工作表“{sheet}”：{source}")]
+    InSheet { sheet: String, source: Box<OfficeError> },
     #[error("生成文件失败：{0}")]
     Write(String),
     #[error("导出行数（{rows}）超过 Excel 单个工作表的上限 1048575 行，请改用 csv 导出")]

@@ -61,23 +61,61 @@ pub fn read_headers(bytes: &[u8], file_name: &str, limits: &Limits) -> Result<Ve
     }
 }
 
+/// Collects rows into a [`Table`].
+struct Collect(Table);
+
+impl RowVisitor for Collect {
+    type Error = OfficeError;
+    fn headers(&mut self, headers: &[String]) -> Result<(), OfficeError> {
+        self.0.headers = headers.to_vec();
+        Ok(())
+    }
+    fn row(&mut self, row: Row) -> Result<(), OfficeError> {
+        self.0.rows.push(row);
+        Ok(())
+    }
+}
+
 /// Reads a whole upload into a [`Table`]: size check, type sniffing, zip check, then parsing.
 pub fn read_table(bytes: &[u8], file_name: &str, limits: &Limits) -> Result<Table, OfficeError> {
-    struct Collect(Table);
-    impl RowVisitor for Collect {
-        type Error = OfficeError;
-        fn headers(&mut self, headers: &[String]) -> Result<(), OfficeError> {
-            self.0.headers = headers.to_vec();
-            Ok(())
-        }
-        fn row(&mut self, row: Row) -> Result<(), OfficeError> {
-            self.0.rows.push(row);
-            Ok(())
-        }
-    }
     let mut collect = Collect(Table::default());
     visit_rows(bytes, file_name, limits, &mut collect)?;
     Ok(collect.0)
+}
+
+/// One worksheet of a workbook read whole (see [`read_workbook`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sheet {
+    pub name: String,
+    /// The row number of the header as Excel shows it; 0 when the sheet has no content.
+    pub header_line: usize,
+    /// Empty headers and rows when the sheet has no content.
+    pub table: Table,
+}
+
+/// Reads every visible worksheet of an xlsx upload, in workbook order, for imports whose
+/// parts are sheets of one workbook. The checks of [`read_table`] apply (the row limit to
+/// each sheet); a problem inside a sheet names the sheet. A csv is refused: it holds one
+/// table only.
+pub fn read_workbook(bytes: &[u8], file_name: &str, limits: &Limits) -> Result<Vec<Sheet>, OfficeError> {
+    limits.check_size(bytes)?;
+    if sniff(bytes, file_name)? != FileKind::Xlsx {
+        return Err(OfficeError::NotXlsx {
+            reason: "内容是文本（csv 等），而这里需要含多个工作表的 .xlsx 工作簿".into(),
+        });
+    }
+    zipcheck::check_zip(bytes, limits)?;
+    let mut workbook = xlsxin::open(bytes, limits)?;
+    let mut out = Vec::new();
+    for name in xlsxin::visible_sheets(&workbook) {
+        let in_sheet = |e: OfficeError| OfficeError::InSheet { sheet: name.clone(), source: Box::new(e) };
+        let mut collect = Collect(Table::default());
+        let mut assembler = Assembler::new(&mut collect, limits.max_rows);
+        xlsxin::read_sheet(&mut workbook, &name, &mut assembler).map_err(in_sheet)?;
+        let header_line = assembler.header_line.unwrap_or(0);
+        out.push(Sheet { name: name.clone(), header_line, table: collect.0 });
+    }
+    Ok(out)
 }
 
 /// Streams an upload through `visitor` with the same checks as [`read_table`]: csv rows are
@@ -107,13 +145,15 @@ pub fn visit_rows<V: RowVisitor>(
 pub(crate) struct Assembler<'v, V: RowVisitor> {
     visitor: &'v mut V,
     width: Option<usize>,
+    /// The line the header row was on.
+    header_line: Option<usize>,
     rows: usize,
     max_rows: usize,
 }
 
 impl<'v, V: RowVisitor> Assembler<'v, V> {
     fn new(visitor: &'v mut V, max_rows: usize) -> Self {
-        Assembler { visitor, width: None, rows: 0, max_rows }
+        Assembler { visitor, width: None, header_line: None, rows: 0, max_rows }
     }
 
     /// The header width, once the header row has been seen.
@@ -142,6 +182,7 @@ impl<'v, V: RowVisitor> Assembler<'v, V> {
                 return Err(OfficeError::NoHeader { line }.into());
             }
             self.width = Some(headers.len());
+            self.header_line = Some(line);
             return self.visitor.headers(&headers);
         };
         if cells.len() > width {

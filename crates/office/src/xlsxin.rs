@@ -20,57 +20,78 @@ pub(crate) fn read<V: RowVisitor>(
     limits: &Limits,
     assembler: &mut Assembler<'_, V>,
 ) -> Result<(), V::Error> {
-    cross_check(bytes, limits)?;
-    let mut workbook: Xlsx<Cursor<&[u8]>> = Xlsx::new(Cursor::new(bytes)).map_err(from_calamine)?;
-    let sheets: Vec<String> = workbook
-        .sheets_metadata()
-        .iter()
-        .filter(|s| s.typ == SheetType::WorkSheet && s.visible == SheetVisible::Visible)
-        .map(|s| s.name.clone())
-        .collect();
-    for name in sheets {
-        let mut cells_reader = workbook.worksheet_cells_reader(&name).map_err(from_calamine)?;
-        let mut current: Option<u32> = None;
-        let mut cells: Vec<String> = Vec::new();
-        while let Some(cell) = cells_reader.next_cell().map_err(from_calamine)? {
-            let text = cell_text(cell.get_value());
-            if text.is_empty() {
-                continue;
-            }
-            let (row, col) = cell.get_position();
-            let line = row as usize + 1;
-            match current {
-                Some(r) if r == row => {}
-                Some(r) if row < r => {
-                    return Err(OfficeError::Xlsx(format!("工作表“{name}”的行顺序异常")).into());
-                }
-                _ => {
-                    if let Some(r) = current {
-                        assembler.push(r as usize + 1, std::mem::take(&mut cells))?;
-                    }
-                    current = Some(row);
-                }
-            }
-            let col = col as usize;
-            if let Some(width) = assembler.width()
-                && col >= width
-            {
-                return Err(OfficeError::ExtraCells { line, header_count: width }.into());
-            }
-            if col >= MAX_COLUMNS {
-                return Err(OfficeError::TooManyColumns { line, max: MAX_COLUMNS }.into());
-            }
-            if col >= cells.len() {
-                cells.resize(col + 1, String::new());
-            }
-            cells[col] = text;
-        }
-        if let Some(r) = current {
-            assembler.push(r as usize + 1, cells)?;
+    let mut workbook = open(bytes, limits)?;
+    for name in visible_sheets(&workbook) {
+        if read_sheet(&mut workbook, &name, assembler)? {
             return Ok(());
         }
     }
     Ok(())
+}
+
+pub(crate) fn open<'b>(bytes: &'b [u8], limits: &Limits) -> Result<Xlsx<Cursor<&'b [u8]>>, OfficeError> {
+    cross_check(bytes, limits)?;
+    Xlsx::new(Cursor::new(bytes)).map_err(from_calamine)
+}
+
+pub(crate) fn visible_sheets(workbook: &Xlsx<Cursor<&[u8]>>) -> Vec<String> {
+    workbook
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.typ == SheetType::WorkSheet && s.visible == SheetVisible::Visible)
+        .map(|s| s.name.clone())
+        .collect()
+}
+
+/// Streams one worksheet's cells into `assembler`; false when the sheet has no content.
+pub(crate) fn read_sheet<V: RowVisitor>(
+    workbook: &mut Xlsx<Cursor<&[u8]>>,
+    name: &str,
+    assembler: &mut Assembler<'_, V>,
+) -> Result<bool, V::Error> {
+    let mut cells_reader = workbook.worksheet_cells_reader(name).map_err(from_calamine)?;
+    let mut current: Option<u32> = None;
+    let mut cells: Vec<String> = Vec::new();
+    while let Some(cell) = cells_reader.next_cell().map_err(from_calamine)? {
+        let text = cell_text(cell.get_value());
+        if text.is_empty() {
+            continue;
+        }
+        let (row, col) = cell.get_position();
+        let line = row as usize + 1;
+        match current {
+            Some(r) if r == row => {}
+            Some(r) if row < r => {
+                return Err(OfficeError::Xlsx(format!("工作表“{name}”的行顺序异常")).into());
+            }
+            _ => {
+                if let Some(r) = current {
+                    assembler.push(r as usize + 1, std::mem::take(&mut cells))?;
+                }
+                current = Some(row);
+            }
+        }
+        let col = col as usize;
+        if let Some(width) = assembler.width()
+            && col >= width
+        {
+            return Err(OfficeError::ExtraCells { line, header_count: width }.into());
+        }
+        if col >= MAX_COLUMNS {
+            return Err(OfficeError::TooManyColumns { line, max: MAX_COLUMNS }.into());
+        }
+        if col >= cells.len() {
+            cells.resize(col + 1, String::new());
+        }
+        cells[col] = text;
+    }
+    match current {
+        Some(r) => {
+            assembler.push(r as usize + 1, cells)?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
 }
 
 /// The archive as the `zip` crate (and so calamine) will see it must pass the same limits as

@@ -125,11 +125,46 @@ impl From<XlsxError> for Failure {
 fn write(
     sheet_name: &str,
     headers: &[&str],
-    mut rows: impl Iterator<Item = Vec<CellOut>>,
+    rows: impl Iterator<Item = Vec<CellOut>>,
     constant_memory: bool,
 ) -> Result<Vec<u8>, Failure> {
     let mut workbook = Workbook::new();
     let sheet = if constant_memory { workbook.add_worksheet_with_constant_memory()? } else { workbook.add_worksheet() };
+    fill(sheet, sheet_name, headers, rows)?;
+    Ok(workbook.save_to_buffer()?)
+}
+
+/// One worksheet of [`write_xlsx_sheets`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SheetOut {
+    pub name: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<CellOut>>,
+}
+
+/// Writes a workbook of several worksheets, each like [`write_xlsx`]'s (bold frozen header,
+/// fitted widths, formulas escaped), in memory: for workbooks of modest size whose sheets
+/// belong together (a chain map's segments, links and placements).
+pub fn write_xlsx_sheets(sheets: Vec<SheetOut>) -> Result<Vec<u8>, OfficeError> {
+    let failure = |e: Failure| match e {
+        Failure::Rows(rows) => OfficeError::TooManyRowsForXlsx { rows },
+        Failure::Xlsx(e) => OfficeError::Write(e.to_string()),
+    };
+    let mut workbook = Workbook::new();
+    for s in sheets {
+        let headers: Vec<&str> = s.headers.iter().map(String::as_str).collect();
+        fill(workbook.add_worksheet(), &s.name, &headers, s.rows.into_iter()).map_err(failure)?;
+    }
+    workbook.save_to_buffer().map_err(|e| failure(e.into()))
+}
+
+/// Names a worksheet and writes its header and rows.
+fn fill(
+    sheet: &mut Worksheet,
+    sheet_name: &str,
+    headers: &[&str],
+    mut rows: impl Iterator<Item = Vec<CellOut>>,
+) -> Result<(), Failure> {
     sheet.set_name(sheet_name_for_excel(sheet_name))?;
     let bold = Format::new().set_bold();
     let mut widths: Vec<usize> = headers.iter().map(|h| display_width(h)).collect();
@@ -159,7 +194,7 @@ fn write(
         let width = (w + 2).clamp(6, 60) as f64;
         sheet.set_column_width(col(c)?, width)?;
     }
-    Ok(workbook.save_to_buffer()?)
+    Ok(())
 }
 
 /// Writes one cell; returns its display width.

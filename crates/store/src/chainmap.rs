@@ -196,6 +196,13 @@ pub async fn insert_edge(
     q.fetch_one_i64_tx(tx).await
 }
 
+/// Sets an edge's product and whether it is retired.
+pub async fn update_edge(tx: &mut Tx, id: i64, product: &str, retired: bool) -> Result<bool> {
+    let mut q = Sql::new("UPDATE segment_edge SET product = ");
+    q.bind(product).push(", retired = ").bind(retired).push(" WHERE id = ").bind(id);
+    Ok(q.execute_tx(tx).await? == 1)
+}
+
 pub async fn set_edge_retired(tx: &mut Tx, id: i64, retired: bool) -> Result<bool> {
     let mut q = Sql::new("UPDATE segment_edge SET retired = ");
     q.bind(retired).push(" WHERE id = ").bind(id);
@@ -208,6 +215,8 @@ pub struct PlacementRow {
     pub segment_id: i64,
     pub enterprise_id: i64,
     pub enterprise_name: String,
+    /// The enterprise's 统一社会信用代码 (how an imported map names it).
+    pub uscc: String,
     pub region_code: String,
     pub region_name: String,
     pub role: String,
@@ -217,7 +226,7 @@ pub struct PlacementRow {
 /// The placements on a chain's segments of the enterprises `scope` may read.
 pub async fn placements(db: &Db, scope: &EnterpriseScope, chain_id: i64) -> Result<Vec<PlacementRow>> {
     let mut q = Sql::new(
-        "SELECT p.id, p.segment_id, p.enterprise_id, e.name AS enterprise_name, e.region_code, r.name AS region_name, \
+        "SELECT p.id, p.segment_id, p.enterprise_id, e.name AS enterprise_name, e.uscc, e.region_code, r.name AS region_name, \
          p.role, e.revenue_fen FROM placement p JOIN segment s ON s.id = p.segment_id \
          JOIN enterprise e ON e.id = p.enterprise_id JOIN region r ON r.code = e.region_code \
          WHERE e.archived = FALSE AND s.chain_id = ",
@@ -262,10 +271,61 @@ pub async fn place(
     Ok(true)
 }
 
+/// Changes the role of an enterprise on a segment; false when it is not placed there.
+pub async fn set_placement_role(tx: &mut Tx, segment_id: i64, enterprise_id: i64, role: &str) -> Result<bool> {
+    let mut q = Sql::new("UPDATE placement SET role = ");
+    q.bind(role).push(" WHERE segment_id = ").bind(segment_id).push(" AND enterprise_id = ").bind(enterprise_id);
+    Ok(q.execute_tx(tx).await? == 1)
+}
+
 pub async fn unplace(tx: &mut Tx, segment_id: i64, enterprise_id: i64) -> Result<bool> {
     let mut q = Sql::new("DELETE FROM placement WHERE segment_id = ");
     q.bind(segment_id).push(" AND enterprise_id = ").bind(enterprise_id);
     Ok(q.execute_tx(tx).await? == 1)
+}
+
+/// The audit rows of a chain's map edits, newest first, a page at a time, with their total:
+/// its segments' and segment edges' rows, the placements naming the chain, and its map
+/// imports. Callers check that the reader may read the chain's map; rows name enterprises by
+/// id only.
+pub async fn map_audit(
+    db: &Db,
+    chain_id: i64,
+    chain_code: &str,
+    page: i64,
+    per_page: i64,
+) -> Result<(Vec<crate::audit::AuditRow>, i64)> {
+    // The placement rows' JSON carries `"chain":"<code>"` (compact serde_json text).
+    let escaped: String =
+        chain_code.chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
+    let pattern = format!("%\"chain\":\"{escaped}\"%");
+    let mut w =
+        Sql::new(" WHERE (entity = 'segment' AND entity_id IN (SELECT CAST(id AS TEXT) FROM segment WHERE chain_id = ");
+    w.bind(chain_id);
+    w.push(
+        ")) OR (entity = 'segment_edge' AND entity_id IN (SELECT CAST(id AS TEXT) FROM segment_edge WHERE chain_id = ",
+    );
+    w.bind(chain_id);
+    w.push(")) OR (entity = 'placement' AND (after_json LIKE ").bind(pattern.as_str());
+    w.push(" ESCAPE '\\' OR before_json LIKE ").bind(pattern.as_str()).push(" ESCAPE '\\'))");
+    w.push(" OR (entity = 'chain' AND action LIKE 'chain_map.%' AND entity_id = ").bind(chain_id.to_string()).push(")");
+    let total = w.with_prefix("SELECT COUNT(*) FROM audit_log").fetch_i64(db).await?;
+    let per = per_page.clamp(1, 200);
+    let mut q = w.with_prefix("SELECT * FROM audit_log");
+    q.push(&format!(" ORDER BY seq DESC LIMIT {per} OFFSET {}", (page.max(1) - 1) * per));
+    Ok((q.fetch_all(db).await?, total))
+}
+
+/// (id, name) of those of `ids` that `scope` may read.
+pub async fn enterprise_names(db: &Db, scope: &EnterpriseScope, ids: &[i64]) -> Result<Vec<(i64, String)>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let mut q = Sql::new("SELECT e.id, e.name FROM enterprise e WHERE e.id IN ");
+        q.bind_list(chunk.iter().copied());
+        push_scope(&mut q, scope, Access::Read);
+        out.extend(q.fetch_all::<(i64, String)>(db).await?);
+    }
+    Ok(out)
 }
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow, PartialEq)]

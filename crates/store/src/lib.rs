@@ -13,6 +13,7 @@ pub mod feed;
 pub mod gradient;
 pub mod history;
 pub mod indicator;
+pub mod productgraph;
 pub mod reference;
 pub mod registry;
 pub mod sql;

@@ -75,6 +75,11 @@ impl From<&String> for Arg {
         Arg::Text(v.clone())
     }
 }
+impl From<f64> for Arg {
+    fn from(v: f64) -> Self {
+        Arg::F64(v)
+    }
+}
 impl From<bool> for Arg {
     fn from(v: bool) -> Self {
         Arg::Bool(v)

@@ -25,7 +25,10 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
         crate::api_chains::chain_what_if, crate::api_chains::add_segment, crate::api_chains::update_segment,
         crate::api_chains::add_edge, crate::api_chains::retire_edge, crate::api_chains::place, crate::api_chains::unplace,
         crate::api_chains::list_items, crate::api_chains::add_list_item, crate::api_chains::update_list_item,
-        crate::api_chains::delete_list_item),
+        crate::api_chains::delete_list_item, crate::api_chains::import_map, crate::api_chains::map_history,
+        crate::api_targets::chain_targets, crate::api_targets::push_target, crate::api_targets::pushes,
+        crate::api_targets::follow_up, crate::api_targets::mappings, crate::api_targets::add_mapping,
+        crate::api_targets::review_mapping, crate::api_targets::product_graph),
     components(schemas(ErrorBody, crate::error::FieldErrorDoc)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -65,6 +68,7 @@ pub fn routes() -> Router<AppState> {
         .route("/listing-reserve", get(listing_reserve))
         .route("/enterprises/{id}/listing-reserve", axum::routing::put(set_reserve))
         .merge(crate::api_chains::routes())
+        .merge(crate::api_targets::routes())
 }
 
 async fn openapi() -> Response {

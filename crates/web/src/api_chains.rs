@@ -30,6 +30,11 @@ pub fn routes() -> Router<AppState> {
         .route("/chains/{id}/placements", post(place).delete(unplace))
         .route("/chains/{id}/lists", get(list_items).post(add_list_item))
         .route("/chains/{id}/lists/{iid}", put(update_list_item).delete(delete_list_item))
+        .route(
+            "/chains/{id}/map-import",
+            post(import_map).layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
+        )
+        .route("/chains/{id}/map-history", get(map_history))
 }
 
 fn key_of(p: Result<Path<String>, PathRejection>) -> ApiResult<String> {
@@ -376,4 +381,206 @@ pub async fn delete_list_item(
     let (key, iid) = pair_of(ids)?;
     s.app.delete_list_item(&u.p, &key, iid).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct MapImportQuery {
+    /// Write the changes (true) or only report what would change (false, the default).
+    pub apply: Option<bool>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MapCountsOut {
+    pub added: usize,
+    pub changed: usize,
+    pub retired: usize,
+    pub restored: usize,
+    pub unchanged: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PlacementCountsOut {
+    pub added: usize,
+    pub removed: usize,
+    pub role_changed: usize,
+    pub unchanged: usize,
+    /// Placements of enterprises the caller may not read: kept.
+    pub kept_outside_view: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MapProblemOut {
+    /// 环节, 环节关系 or 企业布局
+    pub sheet: String,
+    /// The row as Excel shows it (header = 1); 0 for the sheet as a whole.
+    pub line: usize,
+    pub column: String,
+    pub value: String,
+    pub message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MapChangeOut {
+    pub sheet: String,
+    /// 0 when the file leaves the part out (retired or removed).
+    pub line: usize,
+    /// 新增, 修改, 撤销, 恢复, 移除, 角色变更
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MapImportOut {
+    pub chain_id: i64,
+    pub chain: String,
+    /// True when the changes were written; a report with problems wrote nothing.
+    pub applied: bool,
+    pub segments: MapCountsOut,
+    pub edges: MapCountsOut,
+    pub placements: PlacementCountsOut,
+    /// All problems found; `errors` lists at most the first 10,000.
+    pub error_total: usize,
+    pub errors: Vec<MapProblemOut>,
+    pub warnings: Vec<String>,
+    /// All changes; `changes` lists the first 300.
+    pub change_total: usize,
+    pub changes: Vec<MapChangeOut>,
+    /// SM3 of the file, in hex.
+    pub digest: String,
+}
+
+impl From<app::chainmap_import::ChainImportReport> for MapImportOut {
+    fn from(r: app::chainmap_import::ChainImportReport) -> Self {
+        let counts = |c: app::chainmap_import::MapCounts| MapCountsOut {
+            added: c.added,
+            changed: c.changed,
+            retired: c.retired,
+            restored: c.restored,
+            unchanged: c.unchanged,
+        };
+        let p = r.placements;
+        MapImportOut {
+            chain_id: r.chain_id,
+            chain: r.chain,
+            applied: r.applied,
+            segments: counts(r.segments),
+            edges: counts(r.edges),
+            placements: PlacementCountsOut {
+                added: p.added,
+                removed: p.removed,
+                role_changed: p.role_changed,
+                unchanged: p.unchanged,
+                kept_outside_view: p.kept_outside_view,
+            },
+            error_total: r.error_total,
+            errors: r
+                .errors
+                .into_iter()
+                .map(|e| MapProblemOut {
+                    sheet: e.sheet,
+                    line: e.line,
+                    column: e.column,
+                    value: e.value,
+                    message: e.message,
+                })
+                .collect(),
+            warnings: r.warnings,
+            change_total: r.change_total,
+            changes: r
+                .changes
+                .into_iter()
+                .map(|c| MapChangeOut {
+                    sheet: c.sheet,
+                    line: c.line,
+                    action: c.action,
+                    subject: c.subject,
+                    detail: c.detail,
+                })
+                .collect(),
+            digest: r.digest,
+        }
+    }
+}
+
+/// Imports a whole chain map from the xlsx its export writes (sheets 环节, 环节关系, 企业布局)
+/// sent as the request body: segments matched by code, edges by their two codes, placements
+/// by segment code and USCC; what the file leaves out is retired or removed. Every row is
+/// checked first: 200 with the counts (written when `apply=true`), 422 with every problem by
+/// sheet, row and column — then nothing is written. The office or the lead department only.
+#[utoipa::path(post, path = "/api/v1/chains/{id}/map-import", params(("id" = String, Path), MapImportQuery),
+    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    responses((status = 200, body = MapImportOut), (status = 422, body = MapImportOut), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
+pub async fn import_map(
+    State(s): State<AppState>,
+    u: ApiUser,
+    id: Result<Path<String>, PathRejection>,
+    q: Result<axum::extract::Query<MapImportQuery>, axum::extract::rejection::QueryRejection>,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<(StatusCode, Json<MapImportOut>)> {
+    let key = key_of(id)?;
+    let axum::extract::Query(q) = q.map_err(|_| ApiError(AppError::invalid("apply", "apply 应为 true 或 false")))?;
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError(AppError::TooLarge("文件过大".into()))
+        } else {
+            ApiError(AppError::invalid("body", "无法读取上传的文件"))
+        }
+    })?;
+    let r = s.app.import_chain_map(&u.p, &key, &body, q.apply.unwrap_or(false)).await?;
+    let status = if r.error_total == 0 { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, Json(r.into())))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct HistoryQuery {
+    /// From 1.
+    pub page: Option<i64>,
+    /// At most 200 (default 50).
+    pub per_page: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MapEditOut {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    /// The action in Chinese.
+    pub label: String,
+    pub subject: String,
+    pub detail: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MapHistory {
+    pub items: Vec<MapEditOut>,
+    pub total: i64,
+}
+
+/// 图谱修改记录: the chain map's edits (segments, edges, placements, imports), newest first.
+#[utoipa::path(get, path = "/api/v1/chains/{id}/map-history", params(("id" = String, Path), HistoryQuery),
+    responses((status = 200, body = MapHistory), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn map_history(
+    State(s): State<AppState>,
+    u: ApiUser,
+    id: Result<Path<String>, PathRejection>,
+    axum::extract::Query(q): axum::extract::Query<HistoryQuery>,
+) -> ApiResult<Json<MapHistory>> {
+    let (items, total) =
+        s.app.chain_map_history(&u.p, &key_of(id)?, q.page.unwrap_or(1), q.per_page.unwrap_or(50)).await?;
+    Ok(Json(MapHistory {
+        items: items
+            .into_iter()
+            .map(|e| MapEditOut {
+                at: e.at.to_rfc3339(),
+                actor: e.actor,
+                action: e.action,
+                label: e.label,
+                subject: e.subject,
+                detail: e.detail,
+            })
+            .collect(),
+        total,
+    }))
 }

@@ -21,6 +21,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 mod chains;
+mod targets;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -29,7 +30,19 @@ pub fn routes() -> Router<AppState> {
         .route("/chains/{key}/map.json", get(chains::chain_json))
         .route("/chains/{key}/map.xlsx", get(chains::chain_xlsx))
         .route("/chains/{key}/lists.xlsx", get(chains::chain_lists_xlsx))
+        .route("/chains/{key}/history", get(chains::chain_history))
+        .route(
+            "/chains/{key}/map-import",
+            post(chains::map_import).layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
+        )
         .route("/chains/{key}/{action}", post(chains::chain_edit))
+        .route("/chains/{key}/targets", get(targets::chain_targets_page))
+        .route("/chains/{key}/targets/push", post(targets::chain_targets_push))
+        .route("/chains/{key}/products", get(targets::chain_products_page))
+        .route("/chains/{key}/products/{action}", post(targets::chain_products_edit))
+        .route("/targets", get(targets::targets_page))
+        .route("/targets.xlsx", get(targets::targets_xlsx))
+        .route("/targets/{id}/follow-up", post(targets::target_follow_up))
         .route("/", get(home))
         .route("/healthz", get(|| async { "ok" }))
         .route("/login", get(login_page).post(login_submit))

@@ -111,6 +111,14 @@ async fn migrations_in_lockstep() {
         "listing_reserve",
         "merge_candidate",
         "placement",
+        "product_mapping",
+        "ref_company",
+        "ref_company_industry",
+        "ref_company_product",
+        "ref_graph_import",
+        "ref_product",
+        "ref_product_sub",
+        "ref_product_supply",
         "reference_load",
         "region",
         "security_policy",
@@ -120,6 +128,9 @@ async fn migrations_in_lockstep() {
         "setting",
         "size_threshold",
         "supply_relation",
+        "target",
+        "target_event",
+        "target_push",
     ]
     .into_iter()
     .map(String::from)
@@ -138,7 +149,7 @@ async fn migrations_in_lockstep() {
     assert!(a.contains(&("size_threshold".into(), "large_min".into(), "double precision".into(), true)));
     assert!(a.contains(&("enterprise".into(), "above_scale".into(), "boolean".into(), true)));
     assert!(a.contains(&("indicator_value".into(), "value".into(), "double precision".into(), true)));
-    assert_eq!(a.len(), 277, "column count");
+    assert_eq!(a.len(), 337, "column count");
     assert_eq!(sqlite_indexes(lite).await, pg_indexes(pg, &schema).await, "indexes");
 }
 

@@ -138,3 +138,36 @@ fn content_disposition_for_chinese_names() {
         "attachment; filename=\".._.._etc_passwd\"; filename*=UTF-8''.._.._etc_passwd"
     );
 }
+
+#[test]
+fn a_workbook_of_several_sheets_reads_back_sheet_by_sheet() {
+    let sheet = |name: &str, headers: &[&str], rows: Vec<Vec<CellOut>>| office::SheetOut {
+        name: name.into(),
+        headers: headers.iter().map(|h| h.to_string()).collect(),
+        rows,
+    };
+    let bytes = office::write_xlsx_sheets(vec![
+        sheet(
+            "环节",
+            &["编码", "名称"],
+            vec![vec!["gas".into(), "天然气".into()], vec!["=1+1".into(), CellOut::Int(7)]],
+        ),
+        sheet("空表", &["甲"], vec![]),
+        sheet("关系", &["从", "到"], vec![vec!["gas".into(), "meoh".into()]]),
+    ])
+    .unwrap();
+    let sheets = office::read_workbook(&bytes, "map.xlsx", &office::Limits::default()).unwrap();
+    let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["环节", "空表", "关系"]);
+    assert_eq!(sheets[0].header_line, 1);
+    assert_eq!(sheets[0].table.headers, ["编码", "名称"]);
+    assert_eq!(crate::cells(&sheets[0].table), vec![(2, vec!["gas", "天然气"]), (3, vec!["=1+1", "7"])]);
+    assert!(sheets[1].table.rows.is_empty() && sheets[1].table.headers == ["甲"]);
+    assert_eq!(crate::cells(&sheets[2].table), vec![(2, vec!["gas", "meoh"])]);
+    // Text is not a workbook; a problem inside a sheet names the sheet.
+    let e = office::read_workbook(b"a,b\n1,2\n", "map.csv", &office::Limits::default()).unwrap_err();
+    assert!(e.to_string().contains("xlsx"), "{e}");
+    let limits = office::Limits { max_rows: 1, ..Default::default() };
+    let e = office::read_workbook(&bytes, "map.xlsx", &limits).unwrap_err();
+    assert!(e.to_string().contains("工作表“环节”"), "{e}");
+}

@@ -1,7 +1,7 @@
 //! Chain pages: the list of chains and a chain's interactive map (ECharts), with its
 //! analytics and, for the office and the chain's lead department, the editing forms.
 
-use super::{Nav, Opt, PageError, PageResult, XLSX_TYPE, checked_form, download, field, opts};
+use super::{Nav, Opt, PageError, PageResult, XLSX_TYPE, check_csrf, checked_form, download, field, fmt_time, opts};
 use crate::AppState;
 use crate::auth::WebUser;
 use app::AppError;
@@ -14,6 +14,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::rejection::{FormRejection, PathRejection};
 use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -32,8 +33,13 @@ pub(super) async fn chains_page(State(s): State<AppState>, u: WebUser) -> PageRe
 /// One segment's row on the page.
 pub struct SegView {
     pub id: i64,
+    pub code: String,
     pub name: String,
     pub stage: &'static str,
+    pub stage_code: String,
+    /// The parent's id, "" for a top-level segment (the move form's choice).
+    pub parent_id: String,
+    pub sort: i64,
     pub parent: String,
     pub products: String,
     pub technologies: String,
@@ -91,6 +97,11 @@ struct ChainTpl {
     parent_opts: Vec<Opt>,
     seg_opts: Vec<Opt>,
     edges: Vec<(i64, String, String, String)>,
+    /// Top-level segments in use, for the move form (value, label).
+    move_parent_opts: Vec<Opt>,
+    /// The latest map edits and how many there are.
+    history: Vec<EditView>,
+    history_total: i64,
     items: Vec<ItemView>,
     kind_opts: Vec<Opt>,
     status_opts: Vec<Opt>,
@@ -108,11 +119,11 @@ pub(super) struct MapParams {
     msg: String,
 }
 
-fn chain_key(p: Result<Path<String>, PathRejection>) -> Result<String, PageError> {
+pub(super) fn chain_key(p: Result<Path<String>, PathRejection>) -> Result<String, PageError> {
     p.map(|Path(k)| k).map_err(|_| PageError(AppError::NotFound))
 }
 
-fn strength_view(s: &Strength) -> (&'static str, &'static str) {
+pub(super) fn strength_view(s: &Strength) -> (&'static str, &'static str) {
     match s {
         Strength::Strong => ("强·锻长板", "strong"),
         Strength::Weak => ("弱·补短板", "weak"),
@@ -159,8 +170,12 @@ async fn render(s: &AppState, u: &WebUser, key: &str, mp: &MapParams, error: Opt
         }
         segs.push(SegView {
             id: x.id,
+            code: x.code.clone(),
             name: x.name.clone(),
             stage: stage_label(&x.stage),
+            stage_code: x.stage.clone(),
+            parent_id: x.parent_id.map(|p| p.to_string()).unwrap_or_default(),
+            sort: x.sort,
             parent: x.parent_id.and_then(|p| names.get(&p).cloned()).unwrap_or_default(),
             products: x.key_products.replace(';', "、"),
             technologies: x.key_technologies.replace(';', "、"),
@@ -255,7 +270,16 @@ async fn render(s: &AppState, u: &WebUser, key: &str, mp: &MapParams, error: Opt
             enterprise: i.enterprise_id.zip(i.enterprise_name),
         })
         .collect();
+    let (history, history_total) = s.app.chain_map_history(&u.p, key, 1, 10).await?;
     Ok(ChainTpl {
+        move_parent_opts: opts(
+            live.iter()
+                .filter(|x| x.parent_id.is_none())
+                .map(|x| (x.id.to_string(), format!("{}·{}", stage_label(&x.stage), x.name))),
+            "",
+        ),
+        history: history.into_iter().map(EditView::from).collect(),
+        history_total,
         items,
         kind_opts: opts(LIST_KINDS.iter().map(|(c, l, g)| (c.to_string(), format!("{g}·{l}"))), ""),
         status_opts: opts(LIST_STATUSES.iter().map(|(c, l)| (c.to_string(), l.to_string())), ""),
@@ -346,7 +370,7 @@ pub(super) async fn chain_xlsx(
 ) -> PageResult {
     let key = chain_key(key)?;
     let (map, analysis) = s.app.chain_view(&u.p, &key).await?;
-    let bytes = app::chainmap::map_xlsx(&map, &analysis)?;
+    let bytes = app::chainmap_import::map_xlsx(&map, &analysis)?;
     Ok(download(XLSX_TYPE, &format!("{}-产业链图谱.xlsx", map.chain.name), bytes))
 }
 
@@ -423,6 +447,27 @@ pub(super) async fn chain_edit(
                 s.app.update_segment(&u.p, &key, id, id_field(&form, "version")?, &input, true).await?;
                 Ok("已撤销环节")
             }
+            "move-segment" => {
+                let id = id_field(&form, "segment_id")?;
+                let map = s.app.chain_map(&u.p, &key).await?;
+                let x = map.segments.iter().find(|x| x.id == id).ok_or(PageError(AppError::NotFound))?;
+                let sort = match field(&form, "sort").trim() {
+                    "" => Some(x.sort),
+                    v => Some(v.parse().map_err(|_| PageError(AppError::invalid("sort", "排序须为整数")))?),
+                };
+                let input = SegmentInput {
+                    code: x.code.clone(),
+                    name: x.name.clone(),
+                    stage: field(&form, "stage"),
+                    parent_id: field(&form, "parent_id").trim().parse().ok(),
+                    sort,
+                    key_products: x.key_products.clone(),
+                    key_technologies: x.key_technologies.clone(),
+                    industry_codes: x.industry_codes.clone(),
+                };
+                s.app.update_segment(&u.p, &key, id, id_field(&form, "version")?, &input, x.retired).await?;
+                Ok("已移动环节")
+            }
             "edges" => {
                 s.app
                     .add_segment_edge(
@@ -492,5 +537,147 @@ pub(super) async fn chain_edit(
             Ok(r)
         }
         Err(e) => Err(e),
+    }
+}
+
+/// One map edit on the page.
+pub struct EditView {
+    pub at: String,
+    pub actor: String,
+    pub label: String,
+    pub subject: String,
+    pub detail: String,
+}
+
+impl From<app::chainmap_history::MapEdit> for EditView {
+    fn from(e: app::chainmap_history::MapEdit) -> Self {
+        EditView { at: fmt_time(&e.at), actor: e.actor, label: e.label, subject: e.subject, detail: e.detail }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "chain_history.html")]
+struct HistoryTpl {
+    nav: Nav,
+    chain: app::store::chainmap::ChainInfo,
+    edits: Vec<EditView>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    prev_url: Option<String>,
+    next_url: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct HistoryParams {
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+const HISTORY_PER_PAGE: i64 = 50;
+
+/// 图谱修改记录: every edit of the chain's map, newest first, 50 a page.
+pub(super) async fn chain_history(
+    State(s): State<AppState>,
+    u: WebUser,
+    key: Result<Path<String>, PathRejection>,
+    q: Result<Query<HistoryParams>, axum::extract::rejection::QueryRejection>,
+) -> PageResult {
+    let key = chain_key(key)?;
+    let page = q.map(|Query(q)| q.page.unwrap_or(1)).unwrap_or(1).max(1);
+    let chain = s.app.chain_info(&key).await?;
+    let (edits, total) = s.app.chain_map_history(&u.p, &key, page, HISTORY_PER_PAGE).await?;
+    let pages = ((total + HISTORY_PER_PAGE - 1) / HISTORY_PER_PAGE).max(1);
+    let url = |p: i64| format!("/chains/{}/history?page={p}", chain.id);
+    Ok(HistoryTpl {
+        nav: Nav::of(&u.p, "chains"),
+        edits: edits.into_iter().map(EditView::from).collect(),
+        total,
+        page,
+        pages,
+        prev_url: (page > 1).then(|| url(page - 1)),
+        next_url: (page < pages).then(|| url(page + 1)),
+        chain,
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "chain_import.html")]
+struct ImportTpl {
+    nav: Nav,
+    chain: app::store::chainmap::ChainInfo,
+    report: Option<app::chainmap_import::ChainImportReport>,
+    file_error: Option<String>,
+}
+
+/// The map import: `mode=preview` checks the uploaded workbook and shows what it would
+/// change (nothing written), with a confirmation form that names the previewed file by its
+/// digest; `mode=commit` checks again and writes, if the file is the one previewed. CSRF
+/// token in the multipart form as on every form.
+pub(super) async fn map_import(
+    State(s): State<AppState>,
+    u: WebUser,
+    key: Result<Path<String>, PathRejection>,
+    mut mp: axum::extract::Multipart,
+) -> PageResult {
+    let key = chain_key(key)?;
+    let mut fields: HashMap<String, String> = HashMap::new();
+    let mut file: Option<axum::body::Bytes> = None;
+    loop {
+        let next = mp
+            .next_field()
+            .await
+            .map_err(|e| PageError(AppError::invalid("file", format!("上传内容有误：{}", e.body_text()))))?;
+        let Some(f) = next else { break };
+        let name = f.name().unwrap_or("").to_string();
+        if name == "file" {
+            let bytes = f
+                .bytes()
+                .await
+                .map_err(|e| PageError(AppError::TooLarge(format!("文件读取失败：{}", e.body_text()))))?;
+            file = Some(bytes);
+        } else {
+            fields.insert(name, f.text().await.unwrap_or_default());
+        }
+    }
+    check_csrf(&u.p, &fields)?;
+    let chain = s.app.chain_info(&key).await?;
+    if !s.app.may_edit_chain(&u.p, &chain) {
+        return Err(PageError(AppError::Forbidden(format!(
+            "只有融圈强链办或“{}”的牵头部门可以导入该产业链图谱",
+            chain.name
+        ))));
+    }
+    let render = |report: Option<app::chainmap_import::ChainImportReport>, file_error: Option<String>, status| {
+        Ok((status, ImportTpl { nav: Nav::of(&u.p, "chains"), chain: chain.clone(), report, file_error })
+            .into_response())
+    };
+    let Some(bytes) = file.filter(|b| !b.is_empty()) else {
+        return render(None, Some("请选择要导入的图谱文件（.xlsx）".into()), StatusCode::BAD_REQUEST);
+    };
+    let commit = field(&fields, "mode") == "commit";
+    let previewed = field(&fields, "digest");
+    if commit && !previewed.is_empty() && previewed != app::chainmap_import::file_digest(&bytes) {
+        return render(
+            None,
+            Some("所选文件与预览时的文件不同：请重新校验并预览后再确认导入".into()),
+            StatusCode::CONFLICT,
+        );
+    }
+    match s.app.import_chain_map(&u.p, &key, &bytes, commit).await {
+        Ok(r) if r.applied => {
+            let msg = format!("已导入图谱：{}", r.summary());
+            Ok(Redirect::to(&format!("/chains/{}?msg={}", chain.id, crate::view::urlencode(&msg))).into_response())
+        }
+        Ok(r) => {
+            let status = if r.error_total == 0 { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+            render(Some(r), None, status)
+        }
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let status = crate::error::status_of(&e).0;
+            render(None, Some(e.user_message()), status)
+        }
+        Err(e) => Err(e.into()),
     }
 }

@@ -311,3 +311,235 @@ async fn chain_page_renders_and_edits_with_csrf() {
     assert!(table.rows[0].cells.iter().any(|c| c == "天然气开采"), "{:?}", table.rows[0].cells);
     assert!(table.rows[0].cells.iter().any(|c| c.contains("缺")), "{:?}", table.rows[0].cells);
 }
+
+/// The map's workbook with a row appended to one sheet ((header, value) pairs).
+fn with_row(bytes: &[u8], sheet: &str, values: &[(&str, &str)]) -> Vec<u8> {
+    let mut book: Vec<office::SheetOut> = office::read_workbook(bytes, "map.xlsx", &office::Limits::default())
+        .unwrap()
+        .into_iter()
+        .map(|s| office::SheetOut {
+            name: s.name,
+            headers: s.table.headers,
+            rows: s.table.rows.into_iter().map(|r| r.cells.into_iter().map(office::CellOut::Text).collect()).collect(),
+        })
+        .collect();
+    let s = book.iter_mut().find(|s| s.name == sheet).unwrap();
+    let mut row = vec![office::CellOut::Text(String::new()); s.headers.len()];
+    for (h, v) in values {
+        row[s.headers.iter().position(|x| x == h).unwrap()] = office::CellOut::Text((*v).into());
+    }
+    s.rows.push(row);
+    office::write_xlsx_sheets(book).unwrap()
+}
+
+/// A chain with two segments and an edge, made through the API; returns the map workbook.
+async fn chain_with_map(e: &crate::Env, c: &reqwest::Client, office: &str) -> (i64, Vec<u8>) {
+    let cid = make_chain(e).await;
+    let api = |p: &str| format!("{}/api/v1{p}", e.base);
+    let mut ids = Vec::new();
+    for (code, name, stage) in [("gas", "天然气", "upstream"), ("meoh", "甲醇", "midstream")] {
+        let r = c
+            .post(api(&format!("/chains/{cid}/segments")))
+            .bearer_auth(office)
+            .json(&json!({"code": code, "name": name, "stage": stage}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        ids.push(r.json::<Value>().await.unwrap()["id"].as_i64().unwrap());
+    }
+    let r = c
+        .post(api(&format!("/chains/{cid}/edges")))
+        .bearer_auth(office)
+        .json(&json!({"from": ids[0], "to": ids[1], "product": "天然气"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let (map, analysis) = e.app.chain_view(&app::account::Principal::console(), &cid.to_string()).await.unwrap();
+    (cid, app::chainmap_import::map_xlsx(&map, &analysis).unwrap())
+}
+
+#[tokio::test]
+async fn map_import_api_previews_applies_and_reports_problems() {
+    let e = env().await;
+    let c = client();
+    let office = token(&e, "office1").await;
+    let region = token(&e, "region1").await;
+    let (cid, bytes) = chain_with_map(&e, &c, &office).await;
+    let url = |q: &str| format!("{}/api/v1/chains/{cid}/map-import{q}", e.base);
+    let send = |q: String, body: Vec<u8>, tok: String| {
+        let c = c.clone();
+        async move { c.post(q).bearer_auth(tok).body(body).send().await.unwrap() }
+    };
+
+    // Unchanged: 200, nothing to do.
+    let r = send(url("?apply=true"), bytes.clone(), office.clone()).await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!((v["applied"].as_bool(), v["segments"]["unchanged"].as_i64()), (Some(false), Some(2)), "{v}");
+    assert_eq!(v["edges"]["unchanged"], 1);
+    assert_eq!(v["change_total"], 0);
+    assert_eq!(v["digest"].as_str().unwrap().len(), 64);
+
+    // A new segment: previewed (the default), then applied.
+    let added =
+        with_row(&bytes, "环节", &[("阶段", "下游"), ("环节编码", "urea"), ("环节", "尿素"), ("行业代码", "2621")]);
+    let r = send(url(""), added.clone(), office.clone()).await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!((v["applied"].as_bool(), v["segments"]["added"].as_i64()), (Some(false), Some(1)), "{v}");
+    assert_eq!(v["changes"][0]["action"], "新增");
+    let map = |tok: String| {
+        let c = c.clone();
+        let u = format!("{}/api/v1/chains/{cid}/map", e.base);
+        async move { c.get(u).bearer_auth(tok).send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    assert_eq!(map(office.clone()).await["segments"].as_array().unwrap().len(), 2, "a preview writes nothing");
+    let r = send(url("?apply=true"), added, office.clone()).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["applied"], true);
+    assert_eq!(map(office.clone()).await["segments"].as_array().unwrap().len(), 3);
+
+    // Problems: 422 with sheet, row and column; nothing written.
+    let bad = with_row(&bytes, "环节关系", &[("供给环节编码", "gas"), ("需求环节编码", "nowhere")]);
+    let r = send(url("?apply=true"), bad, office.clone()).await;
+    assert_eq!(r.status(), 422);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["applied"], false);
+    let problem = v["errors"].as_array().unwrap().iter().find(|p| p["sheet"] == "环节关系").unwrap().clone();
+    assert_eq!((problem["line"].as_i64(), problem["column"].as_str()), (Some(3), Some("需求环节编码")), "{v}");
+    assert!(problem["message"].as_str().unwrap().contains("nowhere"));
+    assert_eq!(map(office.clone()).await["segments"].as_array().unwrap().len(), 3);
+
+    // Not a workbook: 400; a region user: 403; a bad flag: 400; an unknown chain: 404.
+    let r = send(url("?apply=true"), b"a,b\n1,2\n".to_vec(), office.clone()).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.json::<Value>().await.unwrap()["message"].as_str().unwrap().contains("xlsx"));
+    assert_eq!(send(url("?apply=false"), bytes.clone(), region.clone()).await.status(), 403);
+    assert_eq!(send(url("?apply=maybe"), bytes.clone(), office.clone()).await.status(), 400);
+    let r = send(format!("{}/api/v1/chains/no_such/map-import", e.base), bytes.clone(), office.clone()).await;
+    assert_eq!(r.status(), 404);
+
+    // The map's history, newest first, readable by the region user too.
+    let h: Value = c
+        .get(format!("{}/api/v1/chains/{cid}/map-history", e.base))
+        .bearer_auth(&region)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(h["items"][0]["label"], "导入图谱", "{h}");
+    assert_eq!(h["items"][1]["action"], "segment.create", "{h}");
+    assert_eq!(h["total"], 5, "two segments and an edge through the API, the imported segment, the import: {h}");
+}
+
+#[tokio::test]
+async fn map_import_page_previews_confirms_and_segments_move() {
+    let e = env().await;
+    let c = client();
+    let office = token(&e, "office1").await;
+    let (cid, bytes) = chain_with_map(&e, &c, &office).await;
+    let csrf = web_login(&c, &e.base, "office1").await;
+    let added =
+        with_row(&bytes, "环节", &[("阶段", "中游"), ("环节编码", "hcho"), ("环节", "甲醛"), ("上级环节编码", "meoh")]);
+    let form = |csrf: Option<&str>, mode: &str, digest: &str, file: Vec<u8>| {
+        let mut f = reqwest::multipart::Form::new().text("mode", mode.to_string()).text("digest", digest.to_string());
+        if let Some(t) = csrf {
+            f = f.text("csrf", t.to_string());
+        }
+        f.part("file", reqwest::multipart::Part::bytes(file).file_name("map.xlsx"))
+    };
+    let post = |f: reqwest::multipart::Form| {
+        let c = c.clone();
+        let u = format!("{}/chains/{cid}/map-import", e.base);
+        async move { c.post(u).multipart(f).send().await.unwrap() }
+    };
+    let segments =
+        || async { e.app.chain_map(&app::account::Principal::console(), &cid.to_string()).await.unwrap().segments };
+
+    // The chain page offers the upload to an editor.
+    let page = c.get(format!("{}/chains/{cid}", e.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("map-import") && page.contains("enctype=\"multipart/form-data\""));
+    assert!(page.contains("图谱修改记录") && page.contains("move-segment"));
+
+    // Without the CSRF token: refused.
+    assert_eq!(post(form(None, "preview", "", added.clone())).await.status(), 403);
+    // Preview: the changes, a confirmation carrying the file's digest, nothing written.
+    let r = post(form(Some(&csrf), "preview", "", added.clone())).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("校验通过，尚未写入") && html.contains("甲醛") && html.contains("确认导入"), "{html}");
+    let digest = app::chainmap_import::file_digest(&added);
+    assert!(html.contains(&format!("name=\"digest\" value=\"{digest}\"")));
+    assert_eq!(segments().await.len(), 2);
+    // Confirming with another file than the previewed one: refused.
+    let r = post(form(Some(&csrf), "commit", &digest, bytes.clone())).await;
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.unwrap().contains("与预览时的文件不同"));
+    assert_eq!(segments().await.len(), 2);
+    // Confirm: written, back to the map with a notice.
+    let r = post(form(Some(&csrf), "commit", &digest, added.clone())).await;
+    assert_eq!(r.status(), 303);
+    assert!(r.headers()["location"].to_str().unwrap().starts_with(&format!("/chains/{cid}?msg=")));
+    let segs = segments().await;
+    let meoh = segs.iter().find(|s| s.code == "meoh").unwrap().clone();
+    assert_eq!(segs.iter().find(|s| s.code == "hcho").unwrap().parent_id, Some(meoh.id));
+    // A file with problems: a table of them in Chinese, nothing written.
+    let bad = with_row(&bytes, "企业布局", &[("环节编码", "gas"), ("统一社会信用代码", "123"), ("角色", "老板")]);
+    let r = post(form(Some(&csrf), "commit", "", bad)).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("校验未通过") && html.contains("企业布局") && html.contains("角色须为链主或链属"), "{html}");
+    assert_eq!(segments().await.len(), 3);
+
+    // Move a segment: the child to the top level of the downstream stage, with its version.
+    let hcho = segments().await.into_iter().find(|s| s.code == "hcho").unwrap();
+    let move_to = |csrf: Option<&str>, version: i64| {
+        let mut f = vec![
+            ("segment_id", hcho.id.to_string()),
+            ("version", version.to_string()),
+            ("stage", "downstream".to_string()),
+            ("parent_id", String::new()),
+            ("sort", "7".to_string()),
+        ];
+        if let Some(t) = csrf {
+            f.push(("csrf", t.to_string()));
+        }
+        let c = c.clone();
+        let u = format!("{}/chains/{cid}/move-segment", e.base);
+        async move { c.post(u).form(&f).send().await.unwrap() }
+    };
+    assert_eq!(move_to(None, hcho.version).await.status(), 403);
+    assert_eq!(move_to(Some(&csrf), hcho.version).await.status(), 303);
+    let moved = segments().await.into_iter().find(|s| s.code == "hcho").unwrap();
+    assert_eq!((moved.stage.as_str(), moved.parent_id, moved.sort), ("downstream", None, 7));
+    let r = move_to(Some(&csrf), hcho.version).await;
+    assert_eq!(r.status(), 409, "a stale version");
+    assert!(r.text().await.unwrap().contains("已被他人修改"));
+    // Under a parent of another stage: refused with the reason.
+    let r = c
+        .post(format!("{}/chains/{cid}/move-segment", e.base))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("segment_id", &moved.id.to_string()),
+            ("version", &moved.version.to_string()),
+            ("stage", "downstream"),
+            ("parent_id", &meoh.id.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("阶段不同"));
+
+    // The history page: every edit, newest first.
+    let html = c.get(format!("{}/chains/{cid}/history", e.base)).send().await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("图谱修改记录") && html.contains("导入图谱") && html.contains("上级：甲醇 → （无）"),
+        "{html}"
+    );
+    assert!(html.find("修改环节").unwrap() < html.find("导入图谱").unwrap(), "newest first");
+}

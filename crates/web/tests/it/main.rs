@@ -4,6 +4,7 @@ mod api;
 mod chains;
 mod pages;
 mod robustness;
+mod targets;
 
 use app::{Actor, App};
 use chrono::TimeZone;
