@@ -821,3 +821,120 @@ pub fn list_items_xlsx(chain_name: &str, items: &[store::chainmap::ListItemRow])
     office::write_xlsx(&format!("{chain_name}清单"), &LIST_XLSX_HEADERS, rows)
         .map_err(|e| AppError::Internal(e.to_string()))
 }
+
+impl App {
+    /// Appoint a chain's chief (链长) or a deputy (副链长): an existing, enabled account, by
+    /// username. The office only (appointments are the city's). A chain has one chief: a new
+    /// chief replaces the former one.
+    pub async fn set_chain_officer(&self, p: &Principal, key: &str, username: &str, role: &str) -> Result<()> {
+        let chain = self.chain_info(key).await?;
+        if !p.has(Role::Office) {
+            return Err(AppError::Forbidden("只有融圈强链办可以设置链长、副链长".into()));
+        }
+        if role != "chief" && role != "deputy" {
+            return Err(AppError::invalid("role", "职务应为链长（chief）或副链长（deputy）"));
+        }
+        let account = store::account::by_username(&self.db, username.trim())
+            .await?
+            .filter(|a| !a.disabled)
+            .ok_or_else(|| AppError::invalid("username", format!("账号“{}”不存在或已停用", username.trim())))?;
+        let before = store::chainmap::officers(&self.db, chain.id).await?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        if role == "chief" {
+            for (id, _, r) in &before {
+                if r == "chief" && *id != account.id {
+                    store::chainmap::remove_officer(&mut tx, chain.id, *id).await?;
+                }
+            }
+        }
+        store::chainmap::set_officer(&mut tx, chain.id, account.id, role).await?;
+        let list =
+            |v: &[(i64, String, String)]| v.iter().map(|(i, n, r)| serde_json::json!([i, n, r])).collect::<Vec<_>>();
+        store::audit::append(
+            &mut tx,
+            now,
+            &audit_entry(
+                &p.actor(),
+                "chain_officer.set",
+                "chain",
+                chain.id,
+                Some(serde_json::json!({"officers": list(&before)})),
+                Some(serde_json::json!({"account_id": account.id, "username": account.username, "role": role})),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn remove_chain_officer(&self, p: &Principal, key: &str, account_id: i64) -> Result<()> {
+        let chain = self.chain_info(key).await?;
+        if !p.has(Role::Office) {
+            return Err(AppError::Forbidden("只有融圈强链办可以设置链长、副链长".into()));
+        }
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        if !store::chainmap::remove_officer(&mut tx, chain.id, account_id).await? {
+            return Err(AppError::NotFound);
+        }
+        store::audit::append(
+            &mut tx,
+            now,
+            &audit_entry(
+                &p.actor(),
+                "chain_officer.remove",
+                "chain",
+                chain.id,
+                Some(serde_json::json!({"account_id": account_id})),
+                None,
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Set a chain's yearly output target, given in 亿元 as people write it (e.g. 120 or
+    /// 85.5). The office or the chain's lead department.
+    pub async fn set_chain_output_target(&self, p: &Principal, key: &str, year: &str, yi: &str) -> Result<()> {
+        let chain = self.chain_info(key).await?;
+        self.require_editor(p, &chain)?;
+        let mut errors = Vec::new();
+        let year = match year.trim().trim_end_matches('年').parse::<i64>() {
+            Ok(y) if (2000..=2100).contains(&y) => Some(y),
+            _ => {
+                errors.push(crate::FieldError::new("year", "年份应为 2000 至 2100 之间的整数"));
+                None
+            }
+        };
+        let yi = yi.trim().trim_end_matches("亿元").replace([',', '，'], "");
+        let fen = match yi.parse::<f64>() {
+            Ok(v) if v.is_finite() && (0.0..=1_000_000.0).contains(&v) => Some((v * 10_000_000_000.0).round() as i64),
+            _ => {
+                errors.push(crate::FieldError::new("output", "产值目标应为不小于 0 的数（亿元）"));
+                None
+            }
+        };
+        let (Some(year), Some(fen)) = (year, fen) else { return Err(AppError::Invalid(errors)) };
+        let before = store::chainmap::targets(&self.db, chain.id).await?.into_iter().find(|t| t.0 == year);
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        store::chainmap::set_target(&mut tx, chain.id, year, fen).await?;
+        store::audit::append(
+            &mut tx,
+            now,
+            &audit_entry(
+                &p.actor(),
+                "chain_target.set",
+                "chain",
+                chain.id,
+                before.map(|b| serde_json::json!({"year": b.0, "output_fen": b.1})),
+                Some(serde_json::json!({"year": year, "output_fen": fen})),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -223,6 +223,15 @@ pub struct PushInput {
     pub regions: Vec<String>,
 }
 
+/// What a push did.
+#[derive(Clone, Debug, Serialize)]
+pub struct PushOutcome {
+    /// The new pushes.
+    pub ids: Vec<i64>,
+    /// Names of the regions it had already been pushed to (skipped).
+    pub already: Vec<String>,
+}
+
 /// A follow-up step on a push.
 #[derive(Clone, Debug, Deserialize)]
 pub struct FollowUp {
@@ -438,6 +447,9 @@ impl App {
         }
         let now = self.now();
         let mut tx = self.db.begin().await?;
+        let before = store::productgraph::mapping_of(&mut tx, segment_id, &product)
+            .await?
+            .map(|m| serde_json::json!({"segment_id": segment_id, "product": product, "status": m.status}));
         let id = store::productgraph::add_mapping(&mut tx, segment_id, &product, now, p.by()).await?;
         store::audit::append(
             &mut tx,
@@ -447,7 +459,7 @@ impl App {
                 "product_mapping.create",
                 "product_mapping",
                 id,
-                None,
+                before,
                 Some(serde_json::json!({"segment_id": segment_id, "product": product, "status": "accepted"})),
             ),
         )
@@ -500,7 +512,8 @@ impl App {
             .filter(|m| m.status != "rejected")
             .filter_map(|m| ix.get(m.product.as_str()).map(|&p| (m.segment_id, p, m.score)))
             .collect();
-        // Companies already in the ledger (by USCC) are not targets.
+        // Companies already in the ledger (by USCC, or by name for those known by a stock
+        // code) are not targets.
         let usccs: Vec<&str> = g.companies.iter().map(|c| c.code.as_str()).filter(|c| c.len() == 18).collect();
         let mut exclude: HashSet<String> = HashSet::new();
         for chunk in usccs.chunks(400) {
@@ -508,6 +521,23 @@ impl App {
             q.bind_list(chunk.iter().copied());
             let rows: Vec<(String,)> = q.fetch_all(&self.db).await?;
             exclude.extend(rows.into_iter().map(|(u,)| u));
+        }
+        let mut by_key: HashMap<String, Vec<&str>> = HashMap::new();
+        for c in &g.companies {
+            by_key.entry(domain::registry::name_key(&c.name)).or_default().push(c.code.as_str());
+        }
+        let keys: Vec<&String> = by_key.keys().collect();
+        for chunk in keys.chunks(400) {
+            let mut q = store::sql::Sql::new(
+                "SELECT DISTINCT name_key FROM enterprise WHERE archived = FALSE AND name_key IN ",
+            );
+            q.bind_list(chunk.iter().map(|k| k.as_str()));
+            let rows: Vec<(String,)> = q.fetch_all(&self.db).await?;
+            for (k,) in rows {
+                if let Some(codes) = by_key.get(&k) {
+                    exclude.extend(codes.iter().map(|c| c.to_string()));
+                }
+            }
         }
         let chain = self.chain_graph(chain_id).await?;
         let th = Thresholds::default();
@@ -546,9 +576,9 @@ impl App {
     }
 
     /// Push a proposed target to regions (counties or parks). The office or the chain's lead
-    /// department; the company must be among the segment's current proposals. Returns the
-    /// new pushes' ids; regions it was already pushed to are refused.
-    pub async fn push_target(&self, p: &Principal, key: &str, input: &PushInput) -> Result<Vec<i64>> {
+    /// department; the company must be among the segment's current proposals. Regions it was
+    /// already pushed to are skipped (and named); when all were, nothing changes (a conflict).
+    pub async fn push_target(&self, p: &Principal, key: &str, input: &PushInput) -> Result<PushOutcome> {
         let chain = self.chain_info(key).await?;
         self.require_editor(p, &chain)?;
         let mut errors = Vec::new();
@@ -587,21 +617,21 @@ impl App {
         };
         let (target_id, _) = store::productgraph::ensure_target(&mut tx, &new, now, p.by()).await?;
         let mut ids = Vec::new();
+        let mut pushed = Vec::new();
+        let mut already = Vec::new();
         for r in &wanted {
-            let Some(id) = store::productgraph::insert_push(&mut tx, target_id, r, now, p.by()).await? else {
-                return Err(AppError::Conflict(format!("“{}”已推送给{}", t.company, regions[*r])));
-            };
-            store::productgraph::insert_event(
-                &mut tx,
-                id,
-                None,
-                "pushed",
-                &format!("推送至{}", regions[*r]),
-                now,
-                p.by(),
-            )
-            .await?;
-            ids.push(id);
+            match store::productgraph::insert_push(&mut tx, target_id, r, now, p.by()).await? {
+                Some(id) => {
+                    let note = format!("推送至{}", regions[*r]);
+                    store::productgraph::insert_event(&mut tx, id, None, "pushed", &note, now, p.by()).await?;
+                    ids.push(id);
+                    pushed.push(*r);
+                }
+                None => already.push(regions[*r].clone()),
+            }
+        }
+        if ids.is_empty() {
+            return Err(AppError::Conflict(format!("“{}”已推送给{}", t.company, already.join("、"))));
         }
         store::audit::append(
             &mut tx,
@@ -614,13 +644,13 @@ impl App {
                 None,
                 Some(serde_json::json!({
                     "chain_id": chain.id, "segment_id": t.segment_id, "company_code": t.company_code,
-                    "company": t.company, "score": t.score, "regions": wanted,
+                    "company": t.company, "score": t.score, "regions": pushed,
                 })),
             ),
         )
         .await?;
         tx.commit().await?;
-        Ok(ids)
+        Ok(PushOutcome { ids, already })
     }
 
     /// Pushed targets the reader may see.
@@ -640,7 +670,25 @@ impl App {
         if !crate::chainmap::may_read_chains(p) {
             return Err(AppError::Forbidden("无权查看招引目标".into()));
         }
-        Ok(store::productgraph::events(&self.db, push_ids).await?)
+        Ok(store::productgraph::events(&self.db, &p.enterprise_scope, push_ids).await?)
+    }
+
+    /// Whether `p` may record follow-up on a push it can read: the region it was pushed to
+    /// (or the region above it), the chain's lead department, the office.
+    pub async fn may_follow_up(
+        &self,
+        p: &Principal,
+        push: &PushRow,
+        chain: &store::chainmap::ChainInfo,
+    ) -> Result<bool> {
+        if p.enterprise_scope.write_all || self.may_edit_chain(p, chain) {
+            return Ok(true);
+        }
+        let parent = self.regions().await?.into_iter().find(|r| r.code == push.region_code).and_then(|r| r.parent_code);
+        Ok(p.grants.iter().any(|g| {
+            g.role == Role::Region
+                && g.scope.as_deref().is_some_and(|s| s == push.region_code || Some(s) == parent.as_deref())
+        }))
     }
 
     /// Record a follow-up step on a push: a note, a move forward (pushed → contacted →
@@ -649,14 +697,7 @@ impl App {
     pub async fn follow_up_target(&self, p: &Principal, push_id: i64, f: &FollowUp) -> Result<()> {
         let old = store::productgraph::push(&self.db, &p.enterprise_scope, push_id).await?.ok_or(AppError::NotFound)?;
         let chain = store::chainmap::chain(&self.db, old.chain_id).await?.ok_or(AppError::NotFound)?;
-        let region_parent =
-            self.regions().await?.into_iter().find(|r| r.code == old.region_code).and_then(|r| r.parent_code);
-        let in_region = p.enterprise_scope.write_all
-            || p.grants.iter().any(|g| {
-                g.role == Role::Region
-                    && g.scope.as_deref().is_some_and(|s| s == old.region_code || Some(s) == region_parent.as_deref())
-            });
-        if !in_region && !self.may_edit_chain(p, &chain) {
+        if !self.may_follow_up(p, &old, &chain).await? {
             return Err(AppError::Forbidden("只有被推送地区、牵头部门或融圈强链办可以登记跟进".into()));
         }
         let rank = |s: &str| PUSH_STATUSES.iter().position(|x| x.0 == s);
@@ -759,4 +800,63 @@ pub fn pushes_xlsx(rows: &[PushRow], events: &[store::productgraph::EventRow]) -
         ]
     });
     office::write_xlsx("招引目标企业清单", &PUSH_XLSX_HEADERS, out).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+pub const TARGET_XLSX_HEADERS: [&str; 11] = [
+    "环节",
+    "强弱",
+    "名次",
+    "目标企业",
+    "企业代码",
+    "推荐得分",
+    "补链度",
+    "本地下游需求",
+    "链条韧性",
+    "推荐依据",
+    "已推送",
+];
+
+/// A chain's ranked targets as an xlsx sheet (scores 0–100).
+pub fn targets_xlsx(items: &[TargetItem]) -> Result<Vec<u8>> {
+    use office::CellOut;
+    let rows = items.iter().map(|t| {
+        let text = |v: &str| CellOut::Text(v.to_string());
+        let pct = |v: f64| CellOut::Number((v * 1000.0).round() / 10.0);
+        vec![
+            text(&t.segment_name),
+            text(match t.strength {
+                cm::Strength::Strong => "强",
+                cm::Strength::Weak => "弱",
+                cm::Strength::Missing => "缺",
+            }),
+            CellOut::Int(t.rank as i64),
+            text(&t.company),
+            text(&t.company_code),
+            pct(t.score),
+            pct(t.fill),
+            pct(t.demand),
+            pct(t.redundancy),
+            text(&t.evidence.join("\n")),
+            text(
+                &t.pushes
+                    .iter()
+                    .map(|p| format!("{}（{}）", p.region_name, push_status_label(&p.status)))
+                    .collect::<Vec<_>>()
+                    .join("；"),
+            ),
+        ]
+    });
+    office::write_xlsx("招引目标建议", &TARGET_XLSX_HEADERS, rows).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn industry_codes_of_2011_are_translated_when_unambiguous() {
+        let r = super::industry_resolver();
+        assert_eq!(r("2614").as_deref(), Some("2614"), "a 2017 code as it is");
+        // 3261 of GB/T 4754-2011 is 3251 of 2017 (one to one in the concordance).
+        assert_eq!(r("3261").as_deref(), Some("3251"));
+        assert_eq!(r("9999"), None);
+    }
 }

@@ -164,7 +164,9 @@ pub fn norm_name(s: &str) -> String {
 
 const MAX_NAME_CHARS: usize = 100;
 
-/// A company code: `(code, was a JSON number)`, or the reason it is refused.
+/// A company code: `(code, padded)`, or the reason it is refused. A stock code of fewer than
+/// six digits without an exchange suffix (a JSON number loses its leading zeros, a
+/// spreadsheet does the same to text) is padded to six.
 fn company_code(v: &Val) -> Result<(String, bool), &'static str> {
     match v {
         Val::Int(i) if *i >= 0 && *i < 1_000_000 => Ok((format!("{i:06}"), *i < 100_000)),
@@ -180,7 +182,9 @@ fn company_code(v: &Val) -> Result<(String, bool), &'static str> {
             }
             let (digits, suffix) = s.split_once('.').unwrap_or((&s, ""));
             let digits_ok = (4..=6).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit());
-            if digits_ok && ["", "SH", "SZ", "BJ", "HK"].contains(&suffix) {
+            if digits_ok && suffix.is_empty() && digits.len() < 6 {
+                Ok((format!("{digits:0>6}"), true))
+            } else if digits_ok && ["", "SH", "SZ", "BJ", "HK"].contains(&suffix) {
                 Ok((s, false))
             } else {
                 Err("代码既不是股票代码也不是统一社会信用代码")
@@ -291,7 +295,7 @@ pub fn clean(raw: &RawGraph, industry: &dyn Fn(&str) -> Option<String>) -> (Prod
     let mut company_ix: HashMap<String, u32> = HashMap::new();
     for (line, name, code) in &raw.companies {
         t.read += 1;
-        let (code, was_number) = match company_code(code) {
+        let (code, padded) = match company_code(code) {
             Ok(c) => c,
             Err(reason) => {
                 t.drop(reason, *line);
@@ -306,8 +310,8 @@ pub fn clean(raw: &RawGraph, industry: &dyn Fn(&str) -> Option<String>) -> (Prod
             t.drop("重复公司代码", *line);
             continue;
         }
-        if was_number {
-            t.repair("代码写成了数字，已补足 6 位", *line);
+        if padded {
+            t.repair("股票代码不足 6 位（或写成了数字），已补零", *line);
         }
         company_ix.insert(code.clone(), g.companies.len() as u32);
         g.companies.push(Company { code, name });
@@ -372,7 +376,15 @@ pub fn clean(raw: &RawGraph, industry: &dyn Fn(&str) -> Option<String>) -> (Prod
                 t.drop("公司代码不在 companies.jsonl 中", *line);
                 continue;
             };
-            let Some(code) = code.text().and_then(|s| industry(s.trim())) else {
+            // A code given as a JSON number has lost its leading zero (0721 → 721).
+            let given = match code {
+                Val::Int(i) if (100..1000).contains(i) => {
+                    industry(&i.to_string()).or_else(|| industry(&format!("{i:04}")))
+                }
+                Val::Int(i) if (0..10).contains(i) => industry(&format!("{i:02}")),
+                v => v.text().and_then(|s| industry(s.trim())),
+            };
+            let Some(code) = given else {
                 t.drop("行业代码不在 GB/T 4754 中", *line);
                 continue;
             };
@@ -418,7 +430,7 @@ pub const SCORE_KEY_PRODUCT: f64 = 0.9; // … one of the segment's key products
 pub const SCORE_CONTAINS: f64 = 0.6; // the product's name contains a key product / the segment name (≥ 2 characters)
 pub const SCORE_SUBCATEGORY: f64 = 0.7; // a sub-category (产品小类) of a product matched by name
 pub const SCORE_INDUSTRY_ONLY: f64 = 0.4; // made by ≥ 2 companies of the segment's industry codes
-pub const INDUSTRY_BONUS: f64 = 0.1; // a name match also made by a company of those codes
+pub const INDUSTRY_BONUS: f64 = 0.1; // a product matched by another rule, also made by a company of those codes (capped at 1)
 
 /// Propose products for each segment: by name, key products, sub-categories and industry
 /// codes; at most `per_segment` per segment, best first (score, then name).
@@ -846,7 +858,7 @@ mod tests {
                 (2, t("示例气体"), Val::Int(2221)),            // → 002221
                 (3, t("坏代码公司"), t("91511700MA62XXXXX1")), // bad USCC
                 (4, t("重复"), t("600028.SH")),                // not a duplicate of 600028 (suffix kept)
-                (5, t("重复"), t("002221")),                   // duplicate
+                (5, t("重复"), t("2221")),                     // duplicate once padded
                 (6, t(""), t("300001")),                       // empty name
             ],
             company_products: vec![

@@ -70,6 +70,12 @@ pub async fn set_officer(tx: &mut Tx, chain_id: i64, account_id: i64, role: &str
     Ok(())
 }
 
+pub async fn remove_officer(tx: &mut Tx, chain_id: i64, account_id: i64) -> Result<bool> {
+    let mut q = Sql::new("DELETE FROM chain_officer WHERE chain_id = ");
+    q.bind(chain_id).push(" AND account_id = ").bind(account_id);
+    Ok(q.execute_tx(tx).await? == 1)
+}
+
 /// (year, output target in fen) of a chain.
 pub async fn targets(db: &Db, chain_id: i64) -> Result<Vec<(i64, i64)>> {
     let mut q = Sql::new("SELECT year, output_fen FROM chain_target WHERE chain_id = ");

@@ -179,15 +179,24 @@ pub async fn mapping(db: &Db, id: i64) -> Result<Option<MappingRow>> {
 }
 
 /// Replace the open proposals of the given segments; decided mappings (accepted, rejected)
-/// stay and are not proposed again. Returns how many proposals were written.
+/// stay and are not proposed again. A proposal made again keeps its id (a review form loaded
+/// before stays valid) with its new score and evidence; open proposals no longer made go.
+/// Returns how many proposals the segments have now.
 pub async fn replace_proposals(
     tx: &mut Tx,
     segment_ids: &[i64],
     proposals: &[(i64, String, f64, String)],
 ) -> Result<u64> {
-    for chunk in segment_ids.chunks(CHUNK) {
-        let mut q = Sql::new("DELETE FROM product_mapping WHERE status = 'proposed' AND segment_id IN ");
-        q.bind_list(chunk.iter().copied());
+    let mut by_seg: std::collections::HashMap<i64, Vec<&str>> = std::collections::HashMap::new();
+    for (s, p, _, _) in proposals {
+        by_seg.entry(*s).or_default().push(p.as_str());
+    }
+    for s in segment_ids {
+        let mut q = Sql::new("DELETE FROM product_mapping WHERE status = 'proposed' AND segment_id = ");
+        q.bind(*s);
+        if let Some(keep) = by_seg.get(s) {
+            q.push(" AND product NOT IN ").bind_list(keep.iter().copied());
+        }
         q.execute_tx(tx).await?;
     }
     let mut n = 0;
@@ -199,7 +208,10 @@ pub async fn replace_proposals(
             q.bind(*s).push(", ").bind(p.as_str()).push(", ").bind(*score).push(", ").bind(ev.as_str());
             q.push(", 'proposed', 1)");
         }
-        q.push(" ON CONFLICT (segment_id, product) DO NOTHING");
+        q.push(
+            " ON CONFLICT (segment_id, product) DO UPDATE SET score = excluded.score, evidence = excluded.evidence \
+             WHERE product_mapping.status = 'proposed'",
+        );
         n += q.execute_tx(tx).await?;
     }
     Ok(n)
@@ -218,6 +230,15 @@ pub async fn set_mapping_status(
     q.bind(status).push(", version = version + 1, reviewed_at = ").bind(at).push(", reviewed_by = ").bind(by);
     q.push(" WHERE id = ").bind(id).push(" AND version = ").bind(version);
     Ok(q.execute_tx(tx).await? == 1)
+}
+
+/// The mapping of (segment, product), inside a transaction.
+pub async fn mapping_of(tx: &mut Tx, segment_id: i64, product: &str) -> Result<Option<MappingRow>> {
+    let mut q = Sql::new(
+        "SELECT id, segment_id, product, score, evidence, status, version, reviewed_at FROM product_mapping WHERE segment_id = ",
+    );
+    q.bind(segment_id).push(" AND product = ").bind(product);
+    q.fetch_optional_tx(tx).await
 }
 
 /// A mapping set by hand: accepted, whatever was there.
@@ -248,7 +269,8 @@ pub async fn product_exists(db: &Db, name: &str) -> Result<bool> {
 
 /// Product names containing `text`, for the review screen's picker.
 pub async fn find_products(db: &Db, text: &str, limit: i64) -> Result<Vec<String>> {
-    let mut q = Sql::new("SELECT name FROM ref_product WHERE name LIKE ");
+    let mut q = Sql::new("SELECT name FROM ref_product WHERE LOWER(name) LIKE ");
+    let text = text.to_lowercase();
     let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
     q.bind(pattern).push(" ESCAPE '\\' ORDER BY LENGTH(name), name LIMIT ").bind(limit);
     let rows: Vec<(String,)> = q.fetch_all(db).await?;
@@ -352,18 +374,18 @@ pub struct NewTarget<'a> {
 
 /// The target of (segment, company), created on first push. Returns (id, created).
 pub async fn ensure_target(tx: &mut Tx, t: &NewTarget<'_>, at: DateTime<Utc>, by: Option<i64>) -> Result<(i64, bool)> {
-    let mut q = Sql::new("SELECT id FROM target WHERE segment_id = ");
-    q.bind(t.segment_id).push(" AND company_code = ").bind(t.company_code);
-    if let Some((id,)) = q.fetch_optional_tx::<(i64,)>(tx).await? {
-        return Ok((id, false));
-    }
     let mut q = Sql::new(
         "INSERT INTO target (chain_id, segment_id, company_code, company_name, score, evidence, created_at, created_by) VALUES (",
     );
     q.bind(t.chain_id).push(", ").bind(t.segment_id).push(", ").bind(t.company_code).push(", ");
     q.bind(t.company_name).push(", ").bind(t.score).push(", ").bind(t.evidence).push(", ").bind(at).push(", ");
-    q.bind(by).push(") RETURNING id");
-    Ok((q.fetch_one_i64_tx(tx).await?, true))
+    q.bind(by).push(") ON CONFLICT (segment_id, company_code) DO NOTHING RETURNING id");
+    if let Some((id,)) = q.fetch_optional_tx::<(i64,)>(tx).await? {
+        return Ok((id, true));
+    }
+    let mut q = Sql::new("SELECT id FROM target WHERE segment_id = ");
+    q.bind(t.segment_id).push(" AND company_code = ").bind(t.company_code);
+    Ok((q.fetch_one_i64_tx(tx).await?, false))
 }
 
 /// Push a target to a region; `None` when it was already pushed there.
@@ -425,8 +447,8 @@ pub struct EventRow {
     pub note: String,
 }
 
-/// The follow-up log of the given pushes, oldest first.
-pub async fn events(db: &Db, push_ids: &[i64]) -> Result<Vec<EventRow>> {
+/// The follow-up log of the given pushes that `scope` may read, oldest first.
+pub async fn events(db: &Db, scope: &EnterpriseScope, push_ids: &[i64]) -> Result<Vec<EventRow>> {
     if push_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -434,9 +456,13 @@ pub async fn events(db: &Db, push_ids: &[i64]) -> Result<Vec<EventRow>> {
     for chunk in push_ids.chunks(CHUNK) {
         let mut q = Sql::new(
             "SELECT ev.id, ev.push_id, ev.at, a.display_name AS actor, ev.from_status, ev.to_status, ev.note \
-             FROM target_event ev LEFT JOIN account a ON a.id = ev.actor_id WHERE ev.push_id IN ",
+             FROM target_event ev LEFT JOIN account a ON a.id = ev.actor_id \
+             JOIN target_push tp ON tp.id = ev.push_id JOIN target t ON t.id = tp.target_id JOIN chain c ON c.id = t.chain_id \
+             WHERE ev.push_id IN ",
         );
-        q.bind_list(chunk.iter().copied()).push(" ORDER BY ev.push_id, ev.id");
+        q.bind_list(chunk.iter().copied());
+        push_target_scope(&mut q, scope);
+        q.push(" ORDER BY ev.push_id, ev.id");
         out.extend(q.fetch_all::<EventRow>(db).await?);
     }
     Ok(out)

@@ -5,6 +5,12 @@ document.addEventListener("click", function (ev) {
     var el = document.getElementById(t.getAttribute("data-toggle"));
     if (el) el.classList.toggle("open");
   }
+  // A picked value fills a field (the product picker of the mapping review).
+  var f = ev.target.closest("[data-fill]");
+  if (f) {
+    var input = document.getElementById(f.getAttribute("data-fill"));
+    if (input) { input.value = f.getAttribute("data-value"); input.focus(); }
+  }
 });
 document.addEventListener("submit", function (ev) {
   var f = ev.target;

@@ -66,7 +66,10 @@ pub struct PushIn {
 
 #[derive(Serialize, ToSchema)]
 pub struct PushIds {
+    /// The new pushes.
     pub ids: Vec<i64>,
+    /// Regions (names) it had already been pushed to, skipped.
+    pub already: Vec<String>,
 }
 
 /// Push a ranked company to regions (the office or the chain's lead department).
@@ -80,8 +83,8 @@ pub async fn push_target(
 ) -> ApiResult<(StatusCode, Json<PushIds>)> {
     let Json(b) = body.map_err(bad_json)?;
     let input = PushInput { segment_id: b.segment_id, company_code: b.company_code, regions: b.regions };
-    let ids = s.app.push_target(&u.p, &key_of(id)?, &input).await?;
-    Ok((StatusCode::CREATED, Json(PushIds { ids })))
+    let out = s.app.push_target(&u.p, &key_of(id)?, &input).await?;
+    Ok((StatusCode::CREATED, Json(PushIds { ids: out.ids, already: out.already })))
 }
 
 #[derive(Deserialize, IntoParams)]

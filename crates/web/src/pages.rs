@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/chains/{key}/{action}", post(chains::chain_edit))
         .route("/chains/{key}/targets", get(targets::chain_targets_page))
+        .route("/chains/{key}/targets.xlsx", get(targets::chain_targets_xlsx))
         .route("/chains/{key}/targets/push", post(targets::chain_targets_push))
         .route("/chains/{key}/products", get(targets::chain_products_page))
         .route("/chains/{key}/products/{action}", post(targets::chain_products_edit))

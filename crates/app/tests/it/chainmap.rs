@@ -371,3 +371,55 @@ async fn chain_lists_are_kept_by_the_lead_department() {
         assert!(table.rows[0].cells.iter().any(|c| c == "推进中"), "{n}");
     }
 }
+
+#[tokio::test]
+async fn office_appoints_officers_and_editors_set_output_targets() {
+    for t in backends().await {
+        let app = &t.app;
+        let n = t.name();
+        let cid = chain(app, "officer_test", "jxj").await;
+        let key = cid.to_string();
+        let office = principal(app, "office", "强链办", &["office"]).await;
+        let lead = principal(app, "lead", "经信局", &["lead_dept:jxj"]).await;
+        let other = principal(app, "other", "农业局", &["lead_dept:nyncj"]).await;
+        principal(app, "mayor", "示例·副市长甲", &["chief:officer_test"]).await;
+        principal(app, "mayor2", "示例·副市长乙", &["viewer"]).await;
+        let audits = audit_rows(app).await;
+        assert!(
+            matches!(app.set_chain_officer(&lead, &key, "mayor", "chief").await, Err(AppError::Forbidden(_))),
+            "{n}"
+        );
+        assert!(
+            matches!(app.set_chain_officer(&office, &key, "nobody", "chief").await, Err(AppError::Invalid(_))),
+            "{n}"
+        );
+        assert!(
+            matches!(app.set_chain_officer(&office, &key, "mayor", "boss").await, Err(AppError::Invalid(_))),
+            "{n}"
+        );
+        assert!(matches!(app.set_chain_output_target(&other, &key, "2027", "100").await, Err(AppError::Forbidden(_))));
+        assert!(matches!(app.set_chain_output_target(&lead, &key, "明年", "100").await, Err(AppError::Invalid(_))));
+        assert!(matches!(app.set_chain_output_target(&lead, &key, "2027", "-5").await, Err(AppError::Invalid(_))));
+        assert_eq!(audit_rows(app).await, audits, "{n}: refusals write nothing");
+
+        app.set_chain_officer(&office, &key, "mayor", "chief").await.expect("chief");
+        app.set_chain_officer(&office, &key, "mayor2", "deputy").await.expect("deputy");
+        let map = app.chain_map(&office, &key).await.expect("map");
+        let posts: Vec<(&str, &str)> = map.officers.iter().map(|(_, name, r)| (name.as_str(), r.as_str())).collect();
+        assert_eq!(posts, vec![("示例·副市长甲", "chief"), ("示例·副市长乙", "deputy")], "{n}");
+        // A new chief replaces the former one.
+        app.set_chain_officer(&office, &key, "mayor2", "chief").await.expect("new chief");
+        let map = app.chain_map(&office, &key).await.expect("map");
+        assert_eq!(map.officers.len(), 1, "{n}: {:?}", map.officers);
+        assert_eq!(map.officers[0].2, "chief", "{n}");
+        let id = map.officers[0].0;
+        app.remove_chain_officer(&office, &key, id).await.expect("remove");
+        assert!(matches!(app.remove_chain_officer(&office, &key, id).await, Err(AppError::NotFound)), "{n}");
+
+        app.set_chain_output_target(&lead, &key, "2027年", "120.5").await.expect("target");
+        app.set_chain_output_target(&lead, &key, "2027", "1,300").await.expect("again");
+        let map = app.chain_map(&office, &key).await.expect("map");
+        assert_eq!(map.targets, vec![(2027, 13_000_000_000_000)], "{n}: 1300 亿元 in fen, replaced");
+        assert_eq!(audit_rows(app).await, audits + 6, "{n}: every change audited");
+    }
+}

@@ -47,7 +47,7 @@ fn write_graph(dir: &Path, outside_uscc: &str) {
     w(
         "companies.jsonl",
         &format!(
-            "{{\"name\":\"示例化工股份\",\"code\":600028}}\n{{\"name\":\"示例气体\",\"code\":2221}}\n{{\"name\":\"坏代码\",\"code\":\"91511700MA62XXXXX1\"}}\n{{\"name\":\"本地企业\",\"code\":\"{outside_uscc}\"}}\n"
+            "{{\"name\":\"示例化工股份\",\"code\":600028}}\n{{\"name\":\"示例气体\",\"code\":2221}}\n{{\"name\":\"坏代码\",\"code\":\"91511700MA62XXXXX1\"}}\n{{\"name\":\"本地企业\",\"code\":\"{outside_uscc}\"}}\n{{\"name\":\"甲气(示例)\",\"code\":\"600111\"}}\n"
         ),
     );
     w(
@@ -59,6 +59,7 @@ fn write_graph(dir: &Path, outside_uscc: &str) {
                 "{{\"company\":2221,\"product\":\"精甲醇\",\"weight\":2}}\n",
                 "{{\"company\":\"002221\",\"product\":\"甲醇\",\"weight\":-1}}\n",
                 "{{\"company\":\"{u}\",\"product\":\"甲醇\",\"weight\":1}}\n",
+                "{{\"company\":\"600111\",\"product\":\"甲醇\",\"weight\":1}}\n",
             ),
             u = outside_uscc
         ),
@@ -162,7 +163,7 @@ async fn product_graph_import_cleans_maps_and_targets_follow_up() {
 
         // The import: what was kept, what was dropped and why.
         let r = app.import_product_graph(&office, dir.path()).await.expect("import");
-        assert_eq!((r.products, r.relations, r.companies, r.company_products), (5, 3, 3, 4), "{n}: {r:?}");
+        assert_eq!((r.products, r.relations, r.companies, r.company_products), (5, 3, 4, 5), "{n}: {r:?}");
         assert_eq!(r.company_industries, 1, "{n}");
         // products 2, relations 5, companies 1, company products 1, industries 1
         assert_eq!(r.dropped, 10, "{n}: {:?}", r.report);
@@ -200,6 +201,31 @@ async fn product_graph_import_cleans_maps_and_targets_follow_up() {
             Err(AppError::Invalid(_))
         ));
         assert!(matches!(app.add_product_mapping(&lead, &key, gas, "火星土").await, Err(AppError::Invalid(_))), "{n}");
+        // Ids of another chain's mappings and segments are refused through this chain's URL.
+        let mut tx = app.db.begin().await.expect("tx");
+        let other_chain = store::chain::insert(
+            &mut tx,
+            &NewChain {
+                code: "pg_other".into(),
+                name: "另一条链".into(),
+                field_code: "energy_chemical".into(),
+                lead_department_code: "jxj".into(),
+                provincial_key: false,
+                carrying_regions: vec![],
+                collaborating_regions: vec![],
+            },
+            app.now(),
+            None,
+        )
+        .await
+        .expect("chain");
+        tx.commit().await.expect("commit");
+        let key2 = other_chain.to_string();
+        assert!(matches!(
+            app.review_mapping(&lead, &key2, pva.id, pva.version + 1, "accepted").await,
+            Err(AppError::NotFound)
+        ));
+        assert!(matches!(app.add_product_mapping(&lead, &key2, gas, "甲醇").await, Err(AppError::Invalid(_))), "{n}");
         app.add_product_mapping(&lead, &key, gas, "精甲醇").await.expect("by hand");
         app.remap_chain_products(&lead, &key).await.expect("remap");
         app.import_product_graph(&office, dir.path()).await.expect("again");
@@ -216,6 +242,7 @@ async fn product_graph_import_cleans_maps_and_targets_follow_up() {
         let codes: Vec<&str> = on_meoh.iter().map(|t| t.company_code.as_str()).collect();
         assert!(codes.contains(&"600028") && codes.contains(&"002221"), "{n}: {codes:?}");
         assert!(!codes.contains(&local_uscc.as_str()), "{n}: a ledger enterprise is no target");
+        assert!(!codes.contains(&"600111"), "{n}: nor one known by a stock code under its ledger name");
         let top = on_meoh[0];
         assert_eq!(top.rank, 1, "{n}");
         // 002221 puts all its weight on the segment's products (精甲醇); 600028 less than half.
@@ -242,10 +269,36 @@ async fn product_graph_import_cleans_maps_and_targets_follow_up() {
         assert!(matches!(app.push_target(&lead, &key, &push("300999", &["511722"])).await, Err(AppError::Invalid(_))));
         assert_eq!(audit_rows(app).await, audits, "{n}: refusals write nothing");
         assert_eq!(count(app, "SELECT COUNT(*) FROM target").await, 0, "{n}");
-        let ids = app.push_target(&lead, &key, &push("600028", &["511722", "511702"])).await.expect("push");
+        let ids = app.push_target(&lead, &key, &push("600028", &["511722", "511702"])).await.expect("push").ids;
         assert_eq!(ids.len(), 2, "{n}");
         assert!(matches!(app.push_target(&lead, &key, &push("600028", &["511722"])).await, Err(AppError::Conflict(_))));
         assert_eq!(count(app, "SELECT COUNT(*) FROM target_push").await, 2, "{n}");
+        // Pushing again skips the regions that have it and names them; a park is a region too.
+        let again = app.push_target(&lead, &key, &push("600028", &["511722", "5117P1"])).await.expect("again");
+        assert_eq!((again.ids.len(), again.already.clone()), (1, vec!["宣汉县".to_string()]), "{n}");
+        assert_eq!(count(app, "SELECT COUNT(*) FROM target").await, 1, "{n}: one target, three pushes");
+        // The park follows it up; another chain's department sees nothing.
+        let county3 = principal(app, "park1", "达州高新区", &["region:5117P1"]).await;
+        let park = app.target_pushes(&county3, &PushFilter::default()).await.expect("park");
+        assert_eq!(park.len(), 1, "{n}");
+        assert_eq!(park[0].region_code, "5117P1", "{n}");
+        app.follow_up_target(
+            &county3,
+            park[0].id,
+            &FollowUp { status: "contacted".into(), note: "园区已对接".into(), reason: String::new(), version: 1 },
+        )
+        .await
+        .expect("the county follows up its park's push");
+        assert!(matches!(
+            app.follow_up_target(
+                &other,
+                park[0].id,
+                &FollowUp { status: "negotiating".into(), note: String::new(), reason: String::new(), version: 2 }
+            )
+            .await,
+            Err(AppError::NotFound)
+        ));
+        assert!(app.target_events(&other, &[park[0].id]).await.expect("events").is_empty(), "{n}: logs by scope");
 
         // Each county sees its own push; follow-up by the county, forward only.
         let mine = app.target_pushes(&county, &PushFilter::default()).await.expect("pushes");
@@ -296,7 +349,7 @@ async fn product_graph_import_cleans_maps_and_targets_follow_up() {
         assert_eq!(events.iter().filter(|e| e.push_id == pid).count(), 5, "{n}: pushed + 4 steps");
         let all =
             app.target_pushes(&office, &PushFilter { chain_id: Some(cid), ..Default::default() }).await.expect("all");
-        assert_eq!(all.len(), 2, "{n}");
+        assert_eq!(all.len(), 3, "{n}");
         assert_eq!(all.iter().find(|p| p.id == other_push).map(|p| p.reason.as_str()), Some("企业无扩产计划"), "{n}");
         let landed = app
             .target_pushes(&lead, &PushFilter { status: Some("landed".into()), ..Default::default() })
@@ -307,7 +360,7 @@ async fn product_graph_import_cleans_maps_and_targets_follow_up() {
         // The ranking shows where it was pushed.
         let targets = app.chain_targets(&office, &key).await.expect("targets");
         let t600 = targets.iter().find(|t| t.segment_id == meoh && t.company_code == "600028").expect("600028");
-        assert_eq!(t600.pushes.len(), 2, "{n}");
+        assert_eq!(t600.pushes.len(), 3, "{n}");
         let actions: Vec<String> = crate::harness::audit_actions(app).await.into_iter().map(|a| a.0).collect();
         for want in ["product_graph.import", "product_mapping.review", "target.push", "target_push.follow_up"] {
             assert!(actions.iter().any(|a| a == want), "{n}: no {want}");
@@ -316,7 +369,7 @@ async fn product_graph_import_cleans_maps_and_targets_follow_up() {
         // The export: one row per push, with its log.
         let bytes = app::productgraph::pushes_xlsx(&all, &events).expect("xlsx");
         let table = office::read_table(&bytes, "targets.xlsx", &office::Limits::default()).expect("read back");
-        assert_eq!(table.rows.len(), 2, "{n}");
+        assert_eq!(table.rows.len(), 3, "{n}");
         assert!(table.rows.iter().any(|r| r.cells.iter().any(|c| c == "已落地")), "{n}");
         assert!(table.rows.iter().any(|r| r.cells.iter().any(|c| c.contains("签约 5 亿元"))), "{n}");
     }

@@ -82,6 +82,10 @@ struct ChainTpl {
     chain: app::store::chainmap::ChainInfo,
     regions: String,
     officers: String,
+    /// (account id, name, post) for the office's remove buttons.
+    officer_list: Vec<(i64, String, &'static str)>,
+    /// The viewer is the office (appoints officers).
+    office: bool,
     targets: Vec<(i64, String)>,
     segs: Vec<SegView>,
     strong: usize,
@@ -296,6 +300,12 @@ async fn render(s: &AppState, u: &WebUser, key: &str, mp: &MapParams, error: Opt
             .map(|(_, n, r)| format!("{}：{n}", if r == "chief" { "链长" } else { "副链长" }))
             .collect::<Vec<_>>()
             .join("；"),
+        officer_list: map
+            .officers
+            .iter()
+            .map(|(id, n, r)| (*id, n.clone(), if r == "chief" { "链长" } else { "副链长" }))
+            .collect(),
+        office: u.p.has(app::domain::role::Role::Office),
         targets: map.targets.iter().map(|(y, f)| (*y, yuan_yi(*f))).collect(),
         strong,
         weak,
@@ -521,6 +531,18 @@ pub(super) async fn chain_edit(
             "list-delete" => {
                 s.app.delete_list_item(&u.p, &key, id_field(&form, "item_id")?).await?;
                 Ok("已删除清单事项")
+            }
+            "officer" => {
+                s.app.set_chain_officer(&u.p, &key, &field(&form, "username"), &field(&form, "role")).await?;
+                Ok("已设置链长/副链长")
+            }
+            "officer-remove" => {
+                s.app.remove_chain_officer(&u.p, &key, id_field(&form, "account_id")?).await?;
+                Ok("已免去")
+            }
+            "output-target" => {
+                s.app.set_chain_output_target(&u.p, &key, &field(&form, "year"), &field(&form, "output")).await?;
+                Ok("已设置产值目标")
             }
             _ => Err(PageError(AppError::NotFound)),
         }

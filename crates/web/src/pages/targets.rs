@@ -62,6 +62,9 @@ pub(super) struct MsgParams {
     msg: String,
     #[serde(default)]
     status: String,
+    /// Products of the reference graph to look for (the review page's picker).
+    #[serde(default)]
+    find: String,
 }
 
 // ---- a chain's targets ----
@@ -177,6 +180,19 @@ pub(super) async fn chain_targets_page(
     render_targets(&s, &u, &key, None, (!q.msg.is_empty()).then_some(q.msg)).await
 }
 
+/// The chain's ranked targets as an xlsx (download).
+pub(super) async fn chain_targets_xlsx(
+    State(s): State<AppState>,
+    u: WebUser,
+    key: Result<Path<String>, PathRejection>,
+) -> PageResult {
+    let key = key_of(key)?;
+    let chain = s.app.chain_info(&key).await?;
+    let items = s.app.chain_targets(&u.p, &key).await?;
+    let bytes = app::productgraph::targets_xlsx(&items)?;
+    Ok(download(XLSX_TYPE, &format!("{}-招引目标建议.xlsx", chain.name), bytes))
+}
+
 /// Push one ranked company to the regions ticked.
 pub(super) async fn chain_targets_push(
     State(s): State<AppState>,
@@ -192,8 +208,12 @@ pub(super) async fn chain_targets_push(
             company_code: field(&map, "company_code"),
             regions: pairs.iter().filter(|(k, _)| k == "regions").map(|(_, v)| v.clone()).collect(),
         };
-        let n = s.app.push_target(&u.p, &key, &input).await?.len();
-        Ok(format!("已推送至 {n} 个地区"))
+        let out = s.app.push_target(&u.p, &key, &input).await?;
+        let mut msg = format!("已推送至 {} 个地区", out.ids.len());
+        if !out.already.is_empty() {
+            msg.push_str(&format!("；此前已推送给{}，未重复推送", out.already.join("、")));
+        }
+        Ok(msg)
     }
     .await;
     let to = |m: &str| format!("/chains/{}/targets?msg={}", crate::view::urlencode(&key), crate::view::urlencode(m));
@@ -240,6 +260,9 @@ struct ChainProductsTpl {
     seg_opts: Vec<Opt>,
     import: Option<(String, i64, i64, i64, i64, i64)>,
     report: Vec<DropView>,
+    find: String,
+    /// Products of the graph whose names contain `find`.
+    found: Vec<String>,
     error: Option<String>,
     notice: Option<String>,
 }
@@ -249,9 +272,11 @@ async fn render_products(
     u: &WebUser,
     key: &str,
     status: &str,
+    find: &str,
     error: Option<String>,
     notice: Option<String>,
 ) -> PageResult {
+    let found = s.app.find_ref_products(&u.p, find).await?;
     let chain = s.app.chain_info(key).await?;
     let segments = app::store::chainmap::segments(&s.app.db, chain.id).await.map_err(AppError::from)?;
     let maps = s.app.product_mappings(&u.p, key).await?;
@@ -310,6 +335,8 @@ async fn render_products(
         import: last
             .map(|l| (fmt_time(&l.imported_at), l.products, l.relations, l.companies, l.company_products, l.dropped)),
         report,
+        find: find.to_string(),
+        found,
         error,
         notice,
     }
@@ -323,7 +350,7 @@ pub(super) async fn chain_products_page(
     Query(q): Query<MsgParams>,
 ) -> PageResult {
     let key = key_of(key)?;
-    render_products(&s, &u, &key, &q.status, None, (!q.msg.is_empty()).then_some(q.msg)).await
+    render_products(&s, &u, &key, &q.status, &q.find, None, (!q.msg.is_empty()).then_some(q.msg)).await
 }
 
 /// review (mapping_id, version, status) | add (segment_id, product) | remap.
@@ -365,7 +392,7 @@ pub(super) async fn chain_products_edit(
             crate::view::urlencode(m)
         )
     };
-    answer(result, to, |e| render_products(&s, &u, &key, &back, Some(e), None)).await
+    answer(result, to, |e| render_products(&s, &u, &key, &back, "", Some(e), None)).await
 }
 
 // ---- pushed targets and their follow-up ----
@@ -415,6 +442,7 @@ pub struct PushView {
     pub status_label: &'static str,
     pub reason: String,
     pub updated: String,
+    /// Open (not landed or dropped) and the viewer may record follow-up.
     pub open: bool,
     pub evidence: Vec<String>,
     /// (time, who, status label, note)
@@ -452,10 +480,20 @@ async fn render_pushes(s: &AppState, u: &WebUser, q: &PushParams, error: Option<
         ));
     }
     let counts = PUSH_STATUSES.iter().map(|(c, l)| (*l, rows.iter().filter(|r| r.status == *c).count())).collect();
+    let chains: HashMap<i64, app::store::chainmap::ChainInfo> =
+        s.app.chain_infos().await?.into_iter().map(|c| (c.id, c)).collect();
+    let mut may = HashMap::new();
+    for r in &rows {
+        let ok = match chains.get(&r.chain_id) {
+            Some(c) => s.app.may_follow_up(&u.p, r, c).await?,
+            None => false,
+        };
+        may.insert(r.id, ok);
+    }
     let rows = rows
         .into_iter()
         .map(|r| PushView {
-            open: r.status != "landed" && r.status != "dropped",
+            open: r.status != "landed" && r.status != "dropped" && may.get(&r.id).copied().unwrap_or(false),
             status_label: push_status_label(&r.status),
             evidence: serde_json::from_str(&r.evidence).unwrap_or_default(),
             log: log.remove(&r.id).unwrap_or_default(),
@@ -473,11 +511,13 @@ async fn render_pushes(s: &AppState, u: &WebUser, q: &PushParams, error: Option<
             updated: fmt_time(&r.updated_at),
         })
         .collect();
-    let chains = s.app.chain_infos().await?.into_iter().map(|c| (c.id.to_string(), c.name));
+    let mut chain_list: Vec<&app::store::chainmap::ChainInfo> = chains.values().collect();
+    chain_list.sort_by_key(|c| c.id);
+    let chain_opts = chain_list.iter().map(|c| (c.id.to_string(), c.name.clone()));
     Ok(TargetsTpl {
         nav: Nav::of(&u.p, "targets"),
         rows,
-        chain_opts: opts(chains, &q.chain),
+        chain_opts: opts(chain_opts, &q.chain),
         region_opts: opts(s.app.filter_regions().await?, &q.region),
         status_opts: opts(PUSH_STATUSES.iter().map(|(c, l)| (c.to_string(), l.to_string())), &q.status),
         step_opts: opts(PUSH_STATUSES.iter().map(|(c, l)| (c.to_string(), l.to_string())), ""),

@@ -125,6 +125,7 @@ async fn targets_api_contract_push_and_follow_up() {
     assert_eq!(r.status(), 201);
     let ids: Value = r.json().await.unwrap();
     assert_eq!(ids["ids"].as_array().unwrap().len(), 2);
+    assert!(ids["already"].as_array().unwrap().is_empty());
     let r = c.post(api(&format!("/chains/{cid}/targets/push"))).bearer_auth(&office).json(&body).send().await.unwrap();
     assert_eq!(r.status(), 409);
 
@@ -251,7 +252,8 @@ async fn targets_pages_push_follow_up_and_export() {
         .unwrap();
     assert_eq!(r.status(), 303);
     let list = c.get(format!("{}/targets?chain={cid}", e.base)).send().await.unwrap().text().await.unwrap();
-    assert!(list.contains("示例外地甲醇股份") && list.contains("万源市") && list.contains("已推送"), "follow-up list");
+    assert!(list.contains("示例外地甲醇股份") && list.contains("推送至万源市"), "follow-up list with its log");
+    assert_eq!(list.matches("id=\"push-").count(), 2, "one row per push");
     let pushes = e.app.target_pushes(&Principal::console(), &Default::default()).await.unwrap();
     assert_eq!(pushes.len(), 2);
     let p = pushes.iter().find(|p| p.region_code == "511722").unwrap();
@@ -277,7 +279,10 @@ async fn targets_pages_push_follow_up_and_export() {
         .unwrap();
     assert_eq!(r.status(), 303);
     let list = c.get(format!("{}/targets?status=negotiating", e.base)).send().await.unwrap().text().await.unwrap();
-    assert!(list.contains("首轮洽谈") && list.contains("洽谈中"), "the log on the page");
+    assert!(list.contains("首轮洽谈"), "the log on the page");
+    assert_eq!(list.matches("id=\"push-").count(), 1, "filtered by status");
+    let p = e.app.target_pushes(&Principal::console(), &Default::default()).await.unwrap();
+    assert_eq!(p.iter().find(|x| x.region_code == "511722").unwrap().status, "negotiating");
     let x = c.get(format!("{}/targets.xlsx?chain={cid}", e.base)).send().await.unwrap();
     assert_eq!(x.status(), 200);
     let t = office::read_table(&x.bytes().await.unwrap(), "t.xlsx", &office::Limits::default()).expect("xlsx");
@@ -302,7 +307,16 @@ async fn targets_pages_push_follow_up_and_export() {
     assert_eq!(r.status(), 303);
     let page =
         c.get(format!("{}/chains/{cid}/products?status=accepted", e.base)).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("已确认") && page.contains("甲醇"));
+    assert!(page.contains("<span class=\"tag strong\">已确认</span>"), "the accepted mapping listed");
+    let m = e.app.product_mappings(&Principal::console(), &cid.to_string()).await.unwrap();
+    assert_eq!(m.iter().find(|m| m.id == meoh_map.id).unwrap().status, "accepted");
+    // The product picker finds names of the graph.
+    let page = c.get(format!("{}/chains/{cid}/products?find=醋", e.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("data-value=\"醋酸\""), "picker");
+    let x = c.get(format!("{}/chains/{cid}/targets.xlsx", e.base)).send().await.unwrap();
+    assert_eq!(x.status(), 200);
+    let t = office::read_table(&x.bytes().await.unwrap(), "t.xlsx", &office::Limits::default()).expect("xlsx");
+    assert!(t.rows.iter().any(|r| r.cells.iter().any(|c| c == "示例外地甲醇股份")), "ranked export");
     // The county sees the follow-up list of its county but may not push.
     let c2 = client();
     let csrf2 = web_login(&c2, &e.base, "region1").await;
