@@ -336,7 +336,19 @@ impl App {
             raw.relations.push((rnext(), t(&b.name), t(&a.name), t("下游产品")));
             raw.relations.push((rnext(), t(&a.name), t(&b.name), t("相关产品")));
         }
-        // Companies: three per chain, in other provinces (USCCs with their region codes).
+        // Segments nobody holds yet: the gaps the graph's companies are meant to fill.
+        let mut empty: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
+        for c in store::chainmap::chains(&self.db).await? {
+            let placed: std::collections::HashSet<i64> =
+                store::chainmap::all_placements(&self.db, c.id).await?.iter().map(|p| p.segment_id).collect();
+            for seg in store::chainmap::segments(&self.db, c.id).await? {
+                if !placed.contains(&seg.id) {
+                    empty.insert((c.code.clone(), seg.code));
+                }
+            }
+        }
+        // Companies: four per chain, in other provinces (USCCs with their region codes); the
+        // first two make the products of the chain's empty segments where it has any.
         let provinces = ["310115", "440300", "320500", "330100", "420100", "500000", "610100", "370200"];
         let suffixes = ["新材料股份有限公司", "科技股份有限公司", "集团股份有限公司", "实业股份有限公司"];
         let mut chains: Vec<&str> = segments.iter().map(|l| l.chain_code.as_str()).collect();
@@ -344,7 +356,9 @@ impl App {
         let (mut cl, mut pl, mut il) = (0, 0, 0);
         for chain in chains {
             let segs: Vec<&SegmentLine> = segments.iter().filter(|l| l.chain_code == chain).collect();
-            for _ in 0..3 {
+            let gaps: Vec<&SegmentLine> =
+                segs.iter().copied().filter(|l| empty.contains(&(l.chain_code.clone(), l.code.clone()))).collect();
+            for k in 0..4 {
                 let org: String =
                     (0..9).map(|_| b"0123456789ABCDEFGHJKLMNPQRTUWXY"[rng.random_range(0..31)] as char).collect();
                 let first17 = format!("91{}{org}", provinces[rng.random_range(0..provinces.len())]);
@@ -360,7 +374,11 @@ impl App {
                 raw.companies.push((cl, t(&name), t(&code)));
                 let n = rng.random_range(1..=2);
                 for _ in 0..n {
-                    let s = segs[rng.random_range(0..segs.len())];
+                    let s = if k < 2 && !gaps.is_empty() {
+                        gaps[rng.random_range(0..gaps.len())]
+                    } else {
+                        segs[rng.random_range(0..segs.len())]
+                    };
                     for k in keys(s) {
                         pl += 1;
                         let w = (rng.random_range(10..100) as f64) / 100.0;

@@ -32,6 +32,9 @@ pub const GRAPH_FILES: [&str; 5] = [
 const MAX_LINE: usize = 64 * 1024;
 /// Proposed products kept per segment.
 pub const PER_SEGMENT: usize = 30;
+/// Open (unreviewed) proposals drive the ranking from this score on: matches by name, key
+/// product or sub-category; weaker ones (industry code alone) only once accepted.
+pub const MIN_OPEN_SCORE: f64 = 0.6;
 /// Companies ranked per segment.
 pub const TARGETS_PER_SEGMENT: usize = 10;
 
@@ -502,14 +505,14 @@ impl App {
 
     async fn rank_targets(&self, chain_id: i64) -> Result<Vec<TargetItem>> {
         let mappings = store::productgraph::mappings(&self.db, chain_id).await?;
-        if mappings.iter().all(|m| m.status == "rejected") {
+        if !mappings.iter().any(|m| m.status == "accepted" || (m.status == "proposed" && m.score >= MIN_OPEN_SCORE)) {
             return Ok(Vec::new());
         }
         let g = self.product_graph().await?;
         let ix: HashMap<&str, u32> = g.products.iter().enumerate().map(|(i, n)| (n.as_str(), i as u32)).collect();
         let maps: Vec<(i64, u32, f64)> = mappings
             .iter()
-            .filter(|m| m.status != "rejected")
+            .filter(|m| m.status == "accepted" || (m.status == "proposed" && m.score >= MIN_OPEN_SCORE))
             .filter_map(|m| ix.get(m.product.as_str()).map(|&p| (m.segment_id, p, m.score)))
             .collect();
         // Companies already in the ledger (by USCC, or by name for those known by a stock

@@ -555,6 +555,21 @@ pub fn propose(g: &ProductGraph, segments: &[SegmentTerms], per_segment: usize) 
     out
 }
 
+/// What a weak or missing segment lacks, 0..1: the larger of `1 − coverage` (too few local
+/// enterprises) and, when no local 链主 holds it, how far its concentration exceeds what a
+/// strong segment may have (`(HHI − strong_max_hhi) / (1 − strong_max_hhi)`): a segment held
+/// by enough but very unequal enterprises is weak for that reason, and a new entrant helps.
+pub fn segment_gap(f: &chainmap::SegmentFigures, t: &Thresholds) -> f64 {
+    let short = 1.0 - f.coverage;
+    let concentrated = match f.hhi {
+        Some(h) if f.leaders == 0 && h > t.strong_max_hhi && t.strong_max_hhi < 1.0 => {
+            (h - t.strong_max_hhi) / (1.0 - t.strong_max_hhi)
+        }
+        _ => 0.0,
+    };
+    short.max(concentrated).clamp(0.0, 1.0)
+}
+
 /// Whether segment edges lead from an upstream segment to a downstream one through segments
 /// that all hold a local enterprise (by the figures of `a`).
 fn local_path(g: &ChainGraph, a: &Analysis) -> bool {
@@ -601,7 +616,7 @@ pub struct TargetProposal {
     pub company: u32,
     /// `W_FILL·fill + W_DEMAND·demand + W_REDUNDANCY·redundancy`, each in 0..1.
     pub score: f64,
-    /// Gap × match: the segment's gap (1 − coverage) times how well the company's products
+    /// Gap × match: the segment's gap ([`segment_gap`]) times how well the company's products
     /// match it (half the share of its product weight on the segment's products, weighted by
     /// the mapping scores; half the share of the segment's mapped products it makes).
     pub fill: f64,
@@ -709,7 +724,7 @@ pub fn propose_targets(input: &TargetInput) -> Vec<TargetProposal> {
             }
             Err(_) => (0.0, String::new()),
         };
-        let gap = 1.0 - f.coverage;
+        let gap = segment_gap(f, input.thresholds);
         // Candidates: companies making a mapped product.
         let mut candidates: HashSet<u32> = HashSet::new();
         for &(c, p, _) in &g.company_products {
@@ -752,8 +767,9 @@ pub fn propose_targets(input: &TargetInput) -> Vec<TargetProposal> {
             let mut buyers = 0;
             let mut outside = 0;
             let mut evidence = vec![format!(
-                "补链：环节覆盖度 {:.2}（缺口 {:.2}），匹配产品 {}",
+                "补链：环节覆盖度 {:.2}{}（缺口 {:.2}），匹配产品 {}",
                 f.coverage,
+                f.hhi.map(|h| format!("、集中度 {h:.2}")).unwrap_or_default(),
                 gap,
                 on.iter()
                     .map(|(p, w, s)| format!("{}（权重 {w}，匹配度 {s}）", g.products[*p as usize]))
@@ -1031,5 +1047,28 @@ mod tests {
         let ex: HashSet<String> = ["600028".to_string()].into();
         let input = TargetInput { exclude: &ex, ..input };
         assert!(propose_targets(&input).iter().all(|t| g.companies[t.company as usize].code != "600028"));
+    }
+
+    #[test]
+    fn a_concentrated_segment_without_a_leader_has_a_gap() {
+        let th = Thresholds::default();
+        let f = |local: usize, coverage: f64, hhi: Option<f64>, leaders: usize| chainmap::SegmentFigures {
+            id: 1,
+            name: "x".into(),
+            stage: chainmap::Stage::Midstream,
+            enterprises: local,
+            local_enterprises: local,
+            leaders,
+            coverage,
+            strength: chainmap::Strength::Weak,
+            hhi,
+            sole_holder: None,
+            on_path: true,
+        };
+        assert_eq!(segment_gap(&f(0, 0.0, None, 0), &th), 1.0, "missing");
+        assert!((segment_gap(&f(2, 2.0 / 3.0, Some(0.5), 0), &th) - 1.0 / 3.0).abs() < 1e-12, "too few");
+        assert!((segment_gap(&f(5, 1.0, Some(0.75), 0), &th) - 0.5).abs() < 1e-12, "concentrated");
+        assert_eq!(segment_gap(&f(5, 1.0, Some(0.75), 1), &th), 0.0, "a local leader holds it");
+        assert!((segment_gap(&f(2, 2.0 / 3.0, Some(0.9), 0), &th) - 0.8).abs() < 1e-12, "the larger of the two");
     }
 }

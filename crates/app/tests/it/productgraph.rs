@@ -385,13 +385,17 @@ async fn demo_city_has_a_product_graph_and_targets() {
         let last = app.product_graph_import(&office).await.expect("import").expect("seeded");
         assert!(last.products > 400 && last.companies >= 60, "{n}: {last:?}");
         assert!(last.dropped >= 5, "{n}: the demo's noise is reported");
-        let mut with_targets = 0;
+        let (mut with_targets, mut for_missing) = (0, 0);
         for c in app.chain_infos().await.expect("chains") {
             assert!(!app.product_mappings(&office, &c.code).await.expect("maps").is_empty(), "{n}: {}", c.name);
-            if !app.chain_targets(&office, &c.code).await.expect("targets").is_empty() {
+            let ts = app.chain_targets(&office, &c.code).await.expect("targets");
+            if !ts.is_empty() {
                 with_targets += 1;
             }
+            for_missing += ts.iter().filter(|t| t.strength == app::domain::chainmap::Strength::Missing).count();
+            assert!(ts.iter().all(|t| t.score > 0.0 && !t.evidence.is_empty()), "{n}: {}", c.name);
         }
         assert!(with_targets >= 15, "{n}: {with_targets} chains with targets");
+        assert!(for_missing >= 10, "{n}: the demo's gaps get candidates ({for_missing})");
     }
 }
