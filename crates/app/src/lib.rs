@@ -13,6 +13,7 @@ pub mod demo;
 mod demo_chains;
 pub mod enterprise;
 pub mod error;
+pub mod eval;
 pub mod export;
 pub mod import;
 mod import_enterprises;

@@ -101,6 +101,45 @@ enum Cmd {
         #[command(subcommand)]
         cmd: ChainCmd,
     },
+    /// Recompute an evaluation from its matrix (no database): weights, scores, ranks.
+    Eval {
+        #[command(subcommand)]
+        cmd: EvalCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvalCmd {
+    /// Weights, and per alternative score and rank, of a decision matrix: the csv has a header
+    /// row of criterion names and the alternative's id in the first column.
+    Compute {
+        #[arg(long)]
+        matrix: PathBuf,
+        /// Criterion types in column order: b (benefit) or c (cost), e.g. b,b,c.
+        #[arg(long)]
+        types: String,
+        /// entropy | entropy-shift | critic | equal | given:w1,w2,… | ahp:PAIRWISE.csv[;MORE.csv]
+        #[arg(long)]
+        weighting: String,
+        /// topsis | wsum
+        #[arg(long, default_value = "topsis")]
+        method: String,
+        /// vector | minmax (TOPSIS; the weighted sum is always on min-max values)
+        #[arg(long, default_value = "vector")]
+        normalization: String,
+        /// Accept an AHP matrix whose CR is 0.1 or more, for this recorded reason.
+        #[arg(long)]
+        cr_override: Option<String>,
+        /// Print {"weights":[…],"results":[{"id","score","rank"}]}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Weights, λmax, CI and CR of an AHP pairwise matrix (csv).
+    Ahp {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -532,6 +571,62 @@ async fn run(cli: Cli) -> Result<()> {
                 println!("{}", serde_json::to_string(&a)?);
             } else {
                 print_analysis(&a, &Default::default());
+            }
+            Ok(())
+        }
+        Cmd::Eval { cmd: EvalCmd::Compute { matrix, types, weighting, method, normalization, cr_override, json } } => {
+            let fail = |e: app::AppError| anyhow::anyhow!(e.user_message());
+            let read = |f: &str| -> app::Result<Vec<u8>> {
+                std::fs::read(f).map_err(|e| app::AppError::invalid("weighting", format!("无法读取 {f}：{e}")))
+            };
+            let bytes = std::fs::read(&matrix).with_context(|| format!("无法读取 {}", matrix.display()))?;
+            let table = app::eval::read_matrix_csv(&bytes).map_err(fail)?;
+            let kinds = app::eval::parse_kinds(&types).map_err(fail)?;
+            let mut w = app::eval::parse_weighting(&weighting, &read).map_err(fail)?;
+            if let app::eval::Weighting::Ahp { override_reason, .. } = &mut w {
+                *override_reason = cr_override;
+            }
+            let method =
+                app::eval::Method::parse(&method).with_context(|| format!("--method “{method}”应为 topsis 或 wsum"))?;
+            let how = app::domain::eval::Normalization::parse(&normalization)
+                .with_context(|| format!("--normalization “{normalization}”应为 vector 或 minmax"))?;
+            let r = app::eval::compute(&table, &kinds, &w, method, how).map_err(fail)?;
+            use std::io::Write;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            if json {
+                serde_json::to_writer(&mut out, &r)?;
+                writeln!(out)?;
+            } else {
+                writeln!(out, "权重：")?;
+                for (c, w) in r.criteria.iter().zip(&r.weights) {
+                    writeln!(out, "  {c}\t{w:.6}")?;
+                }
+                if let Some(a) = &r.ahp {
+                    writeln!(out, "λmax {:.6}  CI {:.6}  CR {:.6}", a.lambda_max, a.ci, a.cr)?;
+                }
+                writeln!(out, "编号\t得分\t名次")?;
+                for x in &r.results {
+                    writeln!(out, "{}\t{:.6}\t{}", x.id, x.score, x.rank)?;
+                }
+            }
+            out.flush()?;
+            Ok(())
+        }
+        Cmd::Eval { cmd: EvalCmd::Ahp { file, json } } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            let a = app::eval::read_pairwise_csv(&bytes).map_err(|e| anyhow::anyhow!(e.user_message()))?;
+            let r = app::domain::eval::ahp(&a).map_err(|e| anyhow::anyhow!("{e}"))?;
+            if json {
+                println!("{}", serde_json::to_string(&r)?);
+            } else {
+                let w: Vec<String> = r.weights.iter().map(|w| format!("{w:.6}")).collect();
+                println!("权重：{}", w.join("  "));
+                println!("λmax {:.6}  CI {:.6}  CR {:.6}", r.lambda_max, r.ci, r.cr);
+                if r.cr >= app::domain::eval::CR_LIMIT {
+                    println!("CR 不小于 0.1：未通过一致性检验");
+                } else {
+                    println!("通过一致性检验（CR < 0.1）");
+                }
             }
             Ok(())
         }

@@ -6,6 +6,7 @@
 pub mod account;
 pub mod chainmap;
 pub mod clock;
+pub mod eval;
 pub mod indicator;
 pub mod industry;
 pub mod money;

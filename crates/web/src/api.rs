@@ -28,7 +28,7 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
         crate::api_chains::delete_list_item, crate::api_chains::import_map, crate::api_chains::map_history,
         crate::api_targets::chain_targets, crate::api_targets::push_target, crate::api_targets::pushes,
         crate::api_targets::follow_up, crate::api_targets::mappings, crate::api_targets::add_mapping,
-        crate::api_targets::review_mapping, crate::api_targets::product_graph),
+        crate::api_targets::review_mapping, crate::api_targets::product_graph, crate::api_eval::compute),
     components(schemas(ErrorBody, crate::error::FieldErrorDoc)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -69,6 +69,7 @@ pub fn routes() -> Router<AppState> {
         .route("/enterprises/{id}/listing-reserve", axum::routing::put(set_reserve))
         .merge(crate::api_chains::routes())
         .merge(crate::api_targets::routes())
+        .merge(crate::api_eval::routes())
 }
 
 async fn openapi() -> Response {

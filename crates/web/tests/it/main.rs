@@ -2,6 +2,7 @@
 
 mod api;
 mod chains;
+mod eval;
 mod pages;
 mod robustness;
 mod targets;

@@ -1,0 +1,87 @@
+//! `qianglian eval compute` and `qianglian eval ahp` as a user runs them: the JSON contract,
+//! identical numbers on a second run from the printed output's inputs, clear refusals.
+
+use std::process::Command;
+
+fn run(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_qianglian")).args(args).output().expect("run qianglian");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn eval_compute_and_ahp() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("m.csv");
+    std::fs::write(&m, "企业,产值,研发强度,能耗\nA,17,3.1,5\nB,10,4.5,2\nC,8,1.2,9\nD,10,4.5,2\n").unwrap();
+    let p = dir.path().join("p.csv");
+    std::fs::write(&p, ",产值,研发强度,能耗\n产值,1,3,5\n研发强度,1/3,1,3\n能耗,1/5,1/3,1\n").unwrap();
+    let ms = m.to_str().unwrap();
+    let (ok, out, err) = run(&[
+        "eval",
+        "compute",
+        "--matrix",
+        ms,
+        "--types",
+        "b,b,c",
+        "--weighting",
+        "entropy",
+        "--method",
+        "topsis",
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let w: Vec<f64> = v["weights"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+    assert_eq!(w.len(), 3);
+    assert!((w.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    let results = v["results"].as_array().unwrap();
+    assert_eq!(results.len(), 4);
+    // B and D are the same row: the same score, the shared average rank.
+    assert_eq!(results[1]["score"], results[3]["score"]);
+    assert_eq!(results[1]["rank"], results[3]["rank"]);
+    assert!(results[1]["rank"].as_f64().unwrap().fract() == 0.5, "{out}");
+    // The weights printed, given back, give the same scores to the last digit.
+    let given = format!("given:{}", w.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(","));
+    let (ok, again, err) = run(&[
+        "eval",
+        "compute",
+        "--matrix",
+        ms,
+        "--types",
+        "b,b,c",
+        "--weighting",
+        &given,
+        "--method",
+        "topsis",
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let v2: serde_json::Value = serde_json::from_str(&again).unwrap();
+    assert_eq!(v2["results"], v["results"]);
+
+    // AHP from a labelled pairwise csv, and the weighted sum.
+    let (ok, out, err) = run(&["eval", "ahp", p.to_str().unwrap(), "--json"]);
+    assert!(ok, "{err}");
+    let a: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!((a["cr"].as_f64().unwrap() - 0.0332).abs() < 5e-4, "{out}");
+    assert!(a["lambda_max"].is_number() && a["ci"].is_number() && a["weights"].as_array().unwrap().len() == 3);
+    let ahp = format!("ahp:{}", p.display());
+    let (ok, out, err) =
+        run(&["eval", "compute", "--matrix", ms, "--types", "b,b,c", "--weighting", &ahp, "--method", "wsum"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("权重") && out.contains("CR 0.03"), "{out}");
+
+    // Refusals name the problem.
+    std::fs::write(&m, "企业,产值\nA,17\nB,\n").unwrap();
+    let (ok, _, err) = run(&["eval", "compute", "--matrix", ms, "--types", "b", "--weighting", "equal"]);
+    assert!(!ok && err.contains("第 3 行“产值”为空"), "{err}");
+    std::fs::write(&m, "企业,产值,能耗\nA,17,1\nB,3,2\n").unwrap();
+    let (ok, _, err) = run(&["eval", "compute", "--matrix", ms, "--types", "b", "--weighting", "equal"]);
+    assert!(!ok && err.contains("指标类型有 1 个"), "{err}");
+    let (ok, _, err) = run(&["eval", "compute", "--matrix", ms, "--types", "b,c", "--weighting", "given:1"]);
+    assert!(!ok && err.contains("权重有 1 个"), "{err}");
+}

@@ -1,0 +1,75 @@
+//! `POST /api/v1/evaluations/compute`: the contract, the same numbers as the library, clear
+//! refusals.
+
+use crate::{client, env, token};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn compute_contract_and_refusals() {
+    let e = env().await;
+    let c = client();
+    let t = token(&e, "viewer1").await;
+    let url = format!("{}/api/v1/evaluations/compute", e.base);
+    let body = json!({
+        "criteria": ["产值", "能耗"],
+        "types": ["b", "c"],
+        "rows": [{"id": "甲", "values": [17, 3]}, {"id": "乙", "values": [10, 2]}, {"id": "丙", "values": [8, 9]}],
+        "weighting": "ahp",
+        "pairwise": [[[1, 3], [0.3333333333333333, 1]]],
+    });
+    let r = c.post(&url).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 401, "a token is needed");
+    let r = c.post(&url).bearer_auth(&t).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    let w: Vec<f64> = v["weights"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+    assert!((w[0] - 0.75).abs() < 1e-9, "{v}");
+    assert_eq!(v["ahp"]["cr"], 0.0);
+    let results = v["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[2]["id"], "丙");
+    assert_eq!(results[2]["rank"], 3.0, "{v}");
+    // The same numbers as the library computes.
+    let x = app::domain::eval::Matrix::from_rows(&[vec![17.0, 3.0], vec![10.0, 2.0], vec![8.0, 9.0]]).unwrap();
+    let kinds = [app::domain::eval::Kind::Benefit, app::domain::eval::Kind::Cost];
+    let want = app::domain::eval::topsis(&x, &kinds, &w, Default::default()).unwrap();
+    for (r, s) in results.iter().zip(want) {
+        assert_eq!(r["score"].as_f64().unwrap(), s);
+    }
+    // Refusals: 400 with a message, never a 500.
+    for (patch, needle) in [
+        (json!({"weighting": "given", "weights": [1]}), "权重有 1 个"),
+        (json!({"weighting": "given"}), "weights"),
+        (json!({"weighting": "magic"}), "赋权方法"),
+        (json!({"types": ["b", "x"]}), "指标类型"),
+        (json!({"rows": [{"id": "甲", "values": [1, 2]}]}), "至少需要 2 个评价对象"),
+        (json!({"pairwise": [[[1, 9], [1, 1]]]}), "不互反"),
+        (
+            json!({"weighting": "entropy", "rows": [{"id": "甲", "values": [-1, 2]}, {"id": "乙", "values": [1, 2]}]}),
+            "负值",
+        ),
+        (json!({"method": "vote"}), "topsis"),
+    ] {
+        let mut b = body.clone();
+        for (k, v) in patch.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        let r = c.post(&url).bearer_auth(&t).json(&b).send().await.unwrap();
+        assert_eq!(r.status(), 400, "{patch}");
+        let text = r.text().await.unwrap();
+        assert!(text.contains(needle), "{patch}: {text}");
+    }
+    // An inconsistent AHP matrix needs a recorded reason.
+    let bad = json!([[1, 9, 0.1111111111111111], [0.1111111111111111, 1, 9], [9, 0.1111111111111111, 1]]);
+    let mut b = body.clone();
+    b["criteria"] = json!(["a", "b", "c"]);
+    b["types"] = json!(["b", "b", "b"]);
+    b["rows"] = json!([{"id": "甲", "values": [1, 2, 3]}, {"id": "乙", "values": [3, 2, 1]}]);
+    b["pairwise"] = json!([bad]);
+    let r = c.post(&url).bearer_auth(&t).json(&b).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("一致性"));
+    b["cr_override"] = json!("专家组讨论后一致同意");
+    let r = c.post(&url).bearer_auth(&t).json(&b).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+}
