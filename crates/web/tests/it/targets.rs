@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 /// A chain whose 甲醇 segment is missing and 醋酸 weak, and a product graph in which two
 /// outside companies make 甲醇.
-async fn setup(e: &crate::Env) -> (i64, i64) {
+pub(crate) async fn setup(e: &crate::Env) -> (i64, i64) {
     let app = &e.app;
     let mut tx = app.db.begin().await.unwrap();
     let cid = app::store::chain::insert(
