@@ -142,6 +142,90 @@ fn words() -> Result<Words> {
     Ok(w)
 }
 
+impl App {
+    /// A citywide 链主 evaluation scheme (示例): industry position, innovation, chain
+    /// integration, with the ledger bindings the plan names and one expert-scored indicator.
+    async fn seed_demo_scheme(&self) -> Result<i64> {
+        use crate::scheme::{Dimension, IndicatorDef, Level, Measure, Missing, NewScheme, SchemeDef, Source};
+        use domain::eval::Kind;
+        let q = |code: &str, name: &str, source: Source, missing: Missing| IndicatorDef {
+            code: code.into(),
+            name: name.into(),
+            direction: Kind::Benefit,
+            measure: Measure::Quantitative { source, missing },
+        };
+        let ind = |c: &str| Source::Indicator { code: c.into() };
+        let def = SchemeDef {
+            dimensions: vec![
+                Dimension {
+                    code: "position".into(),
+                    name: "产业地位".into(),
+                    indicators: vec![
+                        q("output", "工业总产值", ind("output_value"), Missing::Zero),
+                        q("output_growth", "产值增速", Source::Growth { code: "output_value".into() }, Missing::Zero),
+                        q(
+                            "output_share",
+                            "产值占全链比重",
+                            Source::ChainShare { code: "output_value".into() },
+                            Missing::Zero,
+                        ),
+                        q("tax", "税收", ind("tax"), Missing::Zero),
+                    ],
+                },
+                Dimension {
+                    code: "innovation".into(),
+                    name: "创新能力".into(),
+                    indicators: vec![
+                        q(
+                            "rd_intensity",
+                            "研发投入强度",
+                            Source::Ratio { numerator: "rd_expense".into(), denominator: "revenue".into() },
+                            Missing::Min,
+                        ),
+                        q("patents", "发明专利授权量", ind("invention_patents"), Missing::Zero),
+                        IndicatorDef {
+                            code: "tech_level".into(),
+                            name: "技术水平（专家评分）".into(),
+                            direction: Kind::Benefit,
+                            measure: Measure::Qualitative {
+                                scale_max: 10.0,
+                                levels: vec![
+                                    Level {
+                                        score: 10.0, guidance: "主导产品技术国内领先，掌握核心专利".into()
+                                    },
+                                    Level { score: 7.0, guidance: "技术省内先进，有自主研发平台".into() },
+                                    Level { score: 4.0, guidance: "技术行业一般水平".into() },
+                                ],
+                            },
+                        },
+                    ],
+                },
+                Dimension {
+                    code: "integration".into(),
+                    name: "链群带动".into(),
+                    indicators: vec![
+                        q("local_partners", "本地配套企业数", Source::LocalPartners, Missing::Zero),
+                        q("local_purchase", "本地采购额", Source::LocalPurchase, Missing::Zero),
+                        q("honours", "有效荣誉数", Source::Honours, Missing::Zero),
+                    ],
+                },
+            ],
+            weighting: crate::eval::Weighting::Entropy { shift: true },
+            method: crate::eval::Method::Topsis,
+            normalization: domain::eval::Normalization::Vector,
+        };
+        let s = NewScheme {
+            code: "leader_city".into(),
+            name: "链主企业评价方案（示例）".into(),
+            target: "leader".into(),
+            chain: None,
+            definition: def,
+            note: "示例方案：熵权法赋权（负值平移），TOPSIS 排序".into(),
+        };
+        self.create_scheme(&crate::account::Principal::console(), &s).await
+    }
+}
+
 /// The demo's brand words (for fictitious names outside the city too).
 pub(crate) fn brand_words() -> Vec<String> {
     words().map(|w| w.brand).unwrap_or_else(|_| vec!["示例".to_string()])
@@ -397,6 +481,7 @@ impl App {
         let placed = self.seed_chain_maps(&actor, &mut rng, now).await?;
         tracing::info!("demo: {placed} enterprises placed on chain maps");
         let graph = self.seed_product_graph(&actor, &mut rng).await?;
+        self.seed_demo_scheme().await?;
         tracing::info!(
             "demo: reference product graph of {} products, {} companies ({} proposals)",
             graph.products,

@@ -24,6 +24,7 @@ pub mod ledger;
 pub mod productgraph;
 pub mod reference;
 pub mod registry;
+pub mod scheme;
 pub mod search;
 pub mod secret;
 

@@ -134,6 +134,23 @@ enum EvalCmd {
         #[arg(long)]
         json: bool,
     },
+    /// The decision matrix of an evaluation scheme's quantitative indicators for a chain's
+    /// enterprises and a year, as the csv `eval compute --matrix` reads (notes and the
+    /// --types to use on stderr).
+    Matrix {
+        #[arg(long)]
+        scheme: i64,
+        #[arg(long)]
+        year: i64,
+        /// Chain id or code (default: the scheme's chain).
+        #[arg(long)]
+        chain: Option<String>,
+        /// Version number (default: the latest).
+        #[arg(long)]
+        version: Option<i64>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Weights, λmax, CI and CR of an AHP pairwise matrix (csv).
     Ahp {
         file: PathBuf,
@@ -610,6 +627,37 @@ async fn run(cli: Cli) -> Result<()> {
                 }
             }
             out.flush()?;
+            Ok(())
+        }
+        Cmd::Eval { cmd: EvalCmd::Matrix { scheme, year, chain, version, db } } => {
+            let app = open(&db).await?;
+            let m = app
+                .scheme_matrix(&app::account::Principal::console(), scheme, version, chain.as_deref(), year)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.user_message()))?;
+            let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+            let mut header = vec!["id".to_string()];
+            header.extend(m.table.criteria.iter().cloned());
+            w.write_record(&header)?;
+            for (id, row) in m.table.ids.iter().zip(&m.table.rows) {
+                let mut rec = vec![id.clone()];
+                rec.extend(row.iter().map(|v| v.to_string()));
+                w.write_record(&rec)?;
+            }
+            w.flush()?;
+            for n in &m.notes {
+                eprintln!("说明：{n}");
+            }
+            if !m.qualitative.is_empty() {
+                eprintln!("定性指标（由专家评分，不在本矩阵中）：{}", m.qualitative.join("、"));
+            }
+            eprintln!(
+                "方案 {} 第 {} 版，{} 年；复算：qianglian eval compute --matrix 文件.csv --types {}",
+                scheme,
+                m.version,
+                year,
+                m.types.join(",")
+            );
             Ok(())
         }
         Cmd::Eval { cmd: EvalCmd::Ahp { file, json } } => {

@@ -28,7 +28,9 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
         crate::api_chains::delete_list_item, crate::api_chains::import_map, crate::api_chains::map_history,
         crate::api_targets::chain_targets, crate::api_targets::push_target, crate::api_targets::pushes,
         crate::api_targets::follow_up, crate::api_targets::mappings, crate::api_targets::add_mapping,
-        crate::api_targets::review_mapping, crate::api_targets::product_graph, crate::api_eval::compute),
+        crate::api_targets::review_mapping, crate::api_targets::product_graph, crate::api_eval::compute,
+        crate::api_eval::schemes, crate::api_eval::create_scheme, crate::api_eval::scheme, crate::api_eval::add_version,
+        crate::api_eval::matrix),
     components(schemas(ErrorBody, crate::error::FieldErrorDoc)),
     modifiers(&BearerAuth),
     security(("bearer" = []))

@@ -7,15 +7,21 @@ use crate::auth::ApiUser;
 use crate::error::{ApiError, ErrorBody};
 use app::AppError;
 use app::eval::{Method, Table, Weighting};
-use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
-use axum::routing::post;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/evaluations/compute", post(compute))
+    Router::new()
+        .route("/evaluations/compute", post(compute))
+        .route("/evaluations/schemes", get(schemes).post(create_scheme))
+        .route("/evaluations/schemes/{id}", get(scheme))
+        .route("/evaluations/schemes/{id}/versions", post(add_version))
+        .route("/evaluations/schemes/{id}/matrix", get(matrix))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -98,4 +104,106 @@ pub async fn compute(
         .await
         .map_err(|e| AppError::Internal(e.to_string()))??;
     Ok(Json(out))
+}
+
+fn id_of(p: Result<Path<i64>, PathRejection>) -> Result<i64, ApiError> {
+    p.map(|Path(id)| id).map_err(|_| ApiError(AppError::NotFound))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SchemeList {
+    /// `id`, `code`, `name`, `target` (leader | member), `chain_id`, `chain_name`, `latest_version`.
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<app::store::scheme::SchemeRow>,
+}
+
+/// Evaluation schemes.
+#[utoipa::path(get, path = "/api/v1/evaluations/schemes", responses((status = 200, body = SchemeList), (status = 403, body = ErrorBody)))]
+pub async fn schemes(State(s): State<AppState>, u: ApiUser) -> Result<Json<SchemeList>, ApiError> {
+    Ok(Json(SchemeList { items: s.app.schemes(&u.p).await? }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SchemeCreated {
+    pub id: i64,
+}
+
+/// A new scheme and its first version (the office): `{"code","name","target":"leader|member",
+/// "chain","definition":{"dimensions":[{"code","name","indicators":[{"code","name","direction":
+/// "benefit|cost","measure":{"kind":"quantitative","source":{"kind":"indicator","code":"revenue"},
+/// "missing":"exclude|zero|mean|min"}}]}],"weighting":…,"method","normalization"},"note"}`.
+#[utoipa::path(post, path = "/api/v1/evaluations/schemes", request_body = Object,
+    responses((status = 201, body = SchemeCreated), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn create_scheme(
+    State(s): State<AppState>,
+    u: ApiUser,
+    body: Result<Json<app::scheme::NewScheme>, JsonRejection>,
+) -> Result<(StatusCode, Json<SchemeCreated>), ApiError> {
+    let Json(b) = body.map_err(bad_json)?;
+    let id = s.app.create_scheme(&u.p, &b).await?;
+    Ok((StatusCode::CREATED, Json(SchemeCreated { id })))
+}
+
+/// A scheme with all its versions (newest first) and their definitions.
+#[utoipa::path(get, path = "/api/v1/evaluations/schemes/{id}", params(("id" = i64, Path)),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+pub async fn scheme(
+    State(s): State<AppState>,
+    u: ApiUser,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<Json<app::scheme::SchemeView>, ApiError> {
+    Ok(Json(s.app.scheme(&u.p, id_of(id)?).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct VersionIn {
+    #[schema(value_type = Object)]
+    pub definition: app::scheme::SchemeDef,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VersionCreated {
+    pub version: i64,
+}
+
+/// A new version of a scheme (the office); earlier versions stay as they were.
+#[utoipa::path(post, path = "/api/v1/evaluations/schemes/{id}/versions", params(("id" = i64, Path)), request_body = VersionIn,
+    responses((status = 201, body = VersionCreated), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn add_version(
+    State(s): State<AppState>,
+    u: ApiUser,
+    id: Result<Path<i64>, PathRejection>,
+    body: Result<Json<VersionIn>, JsonRejection>,
+) -> Result<(StatusCode, Json<VersionCreated>), ApiError> {
+    let id = id_of(id)?;
+    let Json(b) = body.map_err(bad_json)?;
+    let version = s.app.add_scheme_version(&u.p, id, &b.definition, &b.note).await?;
+    Ok((StatusCode::CREATED, Json(VersionCreated { version })))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct MatrixQuery {
+    pub year: i64,
+    /// Chain id or code (required for a citywide scheme).
+    pub chain: Option<String>,
+    /// Version number (default: the latest).
+    pub version: Option<i64>,
+}
+
+/// The decision matrix of a scheme's quantitative indicators for a chain's enterprises and a
+/// year (`table` with `criteria`, `ids`, `rows`; `types`; how missing values were handled in
+/// `notes`; the qualitative indicators left to experts).
+#[utoipa::path(get, path = "/api/v1/evaluations/schemes/{id}/matrix", params(("id" = i64, Path), MatrixQuery),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn matrix(
+    State(s): State<AppState>,
+    u: ApiUser,
+    id: Result<Path<i64>, PathRejection>,
+    q: Result<Query<MatrixQuery>, QueryRejection>,
+) -> Result<Json<app::scheme::SchemeMatrix>, ApiError> {
+    let id = id_of(id)?;
+    let Query(q) = q.map_err(|e| ApiError(AppError::invalid("query", format!("查询参数有误：{}", e.body_text()))))?;
+    Ok(Json(s.app.scheme_matrix(&u.p, id, q.version, q.chain.as_deref(), q.year).await?))
 }

@@ -50,8 +50,8 @@ async fn demo_city() {
         assert_eq!(v.first_broken, None, "{n}");
         assert_eq!(
             v.rows,
-            22 + 3000 + 22 + 1 + 12 + 1,
-            "{n}: chains, enterprises, chain maps, the reference product graph, accounts, the chief's chain"
+            22 + 3000 + 22 + 1 + 1 + 12 + 1,
+            "{n}: chains, enterprises, chain maps, the reference product graph, the evaluation scheme, accounts, the chief's chain"
         );
 
         // One account per role; every one logs in and sees what its role allows.

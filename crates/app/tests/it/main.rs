@@ -13,3 +13,4 @@ mod import;
 mod productgraph;
 mod registry;
 mod schema;
+mod scheme;

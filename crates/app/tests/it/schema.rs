@@ -99,6 +99,8 @@ async fn migrations_in_lockstep() {
         "enterprise",
         "enterprise_alias",
         "enterprise_chain",
+        "eval_scheme",
+        "eval_scheme_version",
         "field",
         "field_history",
         "gradient_status",
@@ -149,7 +151,7 @@ async fn migrations_in_lockstep() {
     assert!(a.contains(&("size_threshold".into(), "large_min".into(), "double precision".into(), true)));
     assert!(a.contains(&("enterprise".into(), "above_scale".into(), "boolean".into(), true)));
     assert!(a.contains(&("indicator_value".into(), "value".into(), "double precision".into(), true)));
-    assert_eq!(a.len(), 337, "column count");
+    assert_eq!(a.len(), 351, "column count");
     assert_eq!(sqlite_indexes(lite).await, pg_indexes(pg, &schema).await, "indexes");
 }
 

@@ -73,3 +73,70 @@ async fn compute_contract_and_refusals() {
     let r = c.post(&url).bearer_auth(&t).json(&b).send().await.unwrap();
     assert_eq!(r.status(), 200);
 }
+
+#[tokio::test]
+async fn scheme_api_defines_versions_and_builds_the_matrix() {
+    let e = env().await;
+    let (cid, _) = crate::targets::setup(&e).await;
+    let c = client();
+    let office = token(&e, "office1").await;
+    let region = token(&e, "region1").await;
+    let url = format!("{}/api/v1/evaluations/schemes", e.base);
+    let def = |source: Value| {
+        json!({
+            "dimensions": [{"code": "int", "name": "链群带动", "indicators": [
+                {"code": "h", "name": "荣誉数", "direction": "benefit",
+                 "measure": {"kind": "quantitative", "source": {"kind": "honours"}, "missing": "zero"}},
+                {"code": "x", "name": "营业收入", "direction": "benefit",
+                 "measure": {"kind": "quantitative", "source": source, "missing": "exclude"}}
+            ]}],
+            "weighting": "equal", "method": "wsum", "normalization": "minmax"
+        })
+    };
+    let body = json!({"code": "leader_test", "name": "链主评价（示例）", "target": "leader", "chain": cid.to_string(),
+        "definition": def(json!({"kind": "local_partners"})), "note": "首版"});
+    let r = c.post(&url).bearer_auth(&region).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let mut bad = body.clone();
+    bad["definition"] = def(json!({"kind": "indicator", "code": "nope"}));
+    let r = c.post(&url).bearer_auth(&office).json(&bad).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("nope"));
+    let r = c.post(&url).bearer_auth(&office).json(&json!({"code": "x"})).send().await.unwrap();
+    assert_eq!(r.status(), 400, "a malformed definition");
+    let r = c.post(&url).bearer_auth(&office).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let v: Value = c.get(&url).bearer_auth(&region).send().await.unwrap().json().await.unwrap();
+    assert_eq!(v["items"][0]["latest_version"], 1);
+    let r = c
+        .post(format!("{url}/{id}/versions"))
+        .bearer_auth(&office)
+        .json(&json!({"definition": def(json!({"kind": "indicator", "code": "revenue"})), "note": "改用营业收入"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(r.json::<Value>().await.unwrap()["version"], 2);
+    let v: Value = c.get(format!("{url}/{id}")).bearer_auth(&region).send().await.unwrap().json().await.unwrap();
+    assert_eq!(v["versions"].as_array().unwrap().len(), 2);
+    // Version 1's matrix: the chain's two enterprises; version 2 has no revenue figures.
+    let v: Value = c
+        .get(format!("{url}/{id}/matrix?year=2025&version=1"))
+        .bearer_auth(&region)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["table"]["ids"].as_array().unwrap().len(), 2, "{v}");
+    assert_eq!(v["types"], json!(["b", "b"]));
+    let r = c.get(format!("{url}/{id}/matrix?year=2025")).bearer_auth(&region).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("没有任何企业的数据"));
+    let r = c.get(format!("{url}/{id}/matrix?year=abc")).bearer_auth(&region).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let r = c.get(format!("{url}/999/matrix?year=2025")).bearer_auth(&region).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+}
