@@ -7,7 +7,6 @@ use app::AppError;
 use app::chainmap::{ListItemInput, SegmentInput};
 use app::demo::Scale;
 use app::domain::chainmap::{Change, SinglePoint, Strength};
-use store::chain::NewChain;
 
 fn seg(code: &str, name: &str, stage: &str, parent: Option<i64>) -> SegmentInput {
     SegmentInput {
@@ -22,25 +21,7 @@ fn seg(code: &str, name: &str, stage: &str, parent: Option<i64>) -> SegmentInput
 }
 
 async fn chain(app: &app::App, code: &str, lead: &str) -> i64 {
-    let mut tx = app.db.begin().await.expect("tx");
-    let id = store::chain::insert(
-        &mut tx,
-        &NewChain {
-            code: code.into(),
-            name: format!("测试链{code}"),
-            field_code: "energy_chemical".into(),
-            lead_department_code: lead.into(),
-            provincial_key: true,
-            carrying_regions: vec!["511722".into()],
-            collaborating_regions: vec![],
-        },
-        app.now(),
-        None,
-    )
-    .await
-    .expect("chain");
-    tx.commit().await.expect("commit");
-    id
+    crate::harness::test_chain(app, code, lead).await
 }
 
 #[tokio::test]

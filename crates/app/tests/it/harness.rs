@@ -244,3 +244,26 @@ pub async fn audit_actions(app: &App) -> Vec<(String, String)> {
         .await
         .expect("audit rows")
 }
+
+/// A chain led by `lead` (field 能源化工, carried by 宣汉县), named 测试链CODE; its id.
+pub async fn test_chain(app: &App, code: &str, lead: &str) -> i64 {
+    let mut tx = app.db.begin().await.expect("tx");
+    let id = store::chain::insert(
+        &mut tx,
+        &store::chain::NewChain {
+            code: code.into(),
+            name: format!("测试链{code}"),
+            field_code: "energy_chemical".into(),
+            lead_department_code: lead.into(),
+            provincial_key: true,
+            carrying_regions: vec!["511722".into()],
+            collaborating_regions: vec![],
+        },
+        app.now(),
+        None,
+    )
+    .await
+    .expect("chain");
+    tx.commit().await.expect("commit");
+    id
+}

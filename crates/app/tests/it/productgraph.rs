@@ -9,7 +9,6 @@ use crate::harness::{audit_rows, backends, count, input, principal, uscc};
 use app::AppError;
 use app::chainmap::SegmentInput;
 use app::productgraph::{FollowUp, PushInput};
-use store::chain::NewChain;
 use store::productgraph::PushFilter;
 
 fn seg(code: &str, name: &str, stage: &str, keys: &str, codes: &str) -> SegmentInput {
@@ -75,24 +74,7 @@ async fn product_graph_import_cleans_maps_and_targets_follow_up() {
     for t in backends().await {
         let app = &t.app;
         let n = t.name();
-        let mut tx = app.db.begin().await.expect("tx");
-        let cid = store::chain::insert(
-            &mut tx,
-            &NewChain {
-                code: "pg_test".into(),
-                name: "测试化工链".into(),
-                field_code: "energy_chemical".into(),
-                lead_department_code: "jxj".into(),
-                provincial_key: false,
-                carrying_regions: vec!["511722".into()],
-                collaborating_regions: vec![],
-            },
-            app.now(),
-            None,
-        )
-        .await
-        .expect("chain");
-        tx.commit().await.expect("commit");
+        let cid = crate::harness::test_chain(app, "pg_test", "jxj").await;
         let key = cid.to_string();
         let office = principal(app, "office", "强链办", &["office"]).await;
         let lead = principal(app, "lead", "经信局", &["lead_dept:jxj"]).await;
@@ -202,24 +184,7 @@ async fn product_graph_import_cleans_maps_and_targets_follow_up() {
         ));
         assert!(matches!(app.add_product_mapping(&lead, &key, gas, "火星土").await, Err(AppError::Invalid(_))), "{n}");
         // Ids of another chain's mappings and segments are refused through this chain's URL.
-        let mut tx = app.db.begin().await.expect("tx");
-        let other_chain = store::chain::insert(
-            &mut tx,
-            &NewChain {
-                code: "pg_other".into(),
-                name: "另一条链".into(),
-                field_code: "energy_chemical".into(),
-                lead_department_code: "jxj".into(),
-                provincial_key: false,
-                carrying_regions: vec![],
-                collaborating_regions: vec![],
-            },
-            app.now(),
-            None,
-        )
-        .await
-        .expect("chain");
-        tx.commit().await.expect("commit");
+        let other_chain = crate::harness::test_chain(app, "pg_other", "jxj").await;
         let key2 = other_chain.to_string();
         assert!(matches!(
             app.review_mapping(&lead, &key2, pva.id, pva.version + 1, "accepted").await,

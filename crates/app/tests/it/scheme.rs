@@ -8,7 +8,6 @@ use app::AppError;
 use app::eval::{Method, Weighting};
 use app::scheme::{Dimension, IndicatorDef, Level, Measure, Missing, NewScheme, SchemeDef, Source};
 use domain::eval::{Kind, Normalization};
-use store::chain::NewChain;
 
 fn quant(code: &str, name: &str, source: Source, missing: Missing) -> IndicatorDef {
     IndicatorDef {
@@ -78,24 +77,7 @@ async fn office_defines_versions_and_computes_a_scheme() {
         let n = t.name();
         let office = principal(app, "office", "强链办", &["office"]).await;
         let lead = principal(app, "lead", "经信局", &["lead_dept:jxj"]).await;
-        let mut tx = app.db.begin().await.expect("tx");
-        let cid = store::chain::insert(
-            &mut tx,
-            &NewChain {
-                code: "eval_chain".into(),
-                name: "评价测试链".into(),
-                field_code: "energy_chemical".into(),
-                lead_department_code: "jxj".into(),
-                provincial_key: false,
-                carrying_regions: vec![],
-                collaborating_regions: vec![],
-            },
-            app.now(),
-            None,
-        )
-        .await
-        .expect("chain");
-        tx.commit().await.expect("commit");
+        let cid = crate::harness::test_chain(app, "eval_chain", "jxj").await;
         let key = cid.to_string();
         let seg = app
             .add_segment(
