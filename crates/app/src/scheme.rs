@@ -547,3 +547,71 @@ impl App {
         })
     }
 }
+
+/// A source in words (pages, exports).
+pub fn source_label(s: &Source, names: &HashMap<String, String>) -> String {
+    let n = |c: &str| names.get(c).cloned().unwrap_or_else(|| c.to_string());
+    match s {
+        Source::Indicator { code } => format!("企业库“{}”年度值", n(code)),
+        Source::Growth { code } => format!("“{}”比上年增长率", n(code)),
+        Source::ChainShare { code } => format!("“{}”占本链参评企业合计的比重", n(code)),
+        Source::Ratio { numerator, denominator } => format!("“{}”÷“{}”", n(numerator), n(denominator)),
+        Source::LocalPartners => "本年本地配套（购销）企业数".into(),
+        Source::LocalPurchase => "本年从本地企业采购额（万元）".into(),
+        Source::Honours => "本年有效荣誉数".into(),
+    }
+}
+
+pub fn missing_label(m: Missing) -> &'static str {
+    match m {
+        Missing::Exclude => "缺失则不参评",
+        Missing::Zero => "缺失按 0 计",
+        Missing::Mean => "缺失按均值计",
+        Missing::Min => "缺失按最小值计",
+    }
+}
+
+/// The weighting and aggregation in words.
+pub fn method_label(d: &SchemeDef) -> String {
+    let w = match &d.weighting {
+        Weighting::Entropy { shift: false } => "熵权法".to_string(),
+        Weighting::Entropy { shift: true } => "熵权法（负值平移）".to_string(),
+        Weighting::Critic => "CRITIC 法".to_string(),
+        Weighting::Equal => "等权".to_string(),
+        Weighting::Given(_) => "专家给定权重".to_string(),
+        Weighting::Ahp { matrices, .. } => format!("层次分析法（{} 位专家判断矩阵几何平均）", matrices.len()),
+    };
+    let m = match d.method {
+        Method::Topsis => {
+            format!("TOPSIS（{}）", if d.normalization == Normalization::MinMax { "极差标准化" } else { "向量标准化" })
+        }
+        Method::Wsum => "加权求和（极差标准化）".to_string(),
+    };
+    format!("{w}赋权，{m}")
+}
+
+/// The weighting of a definition restricted to its quantitative indicators (a trial before
+/// the experts have scored): given weights and AHP matrices lose the qualitative entries.
+pub fn quantitative_weighting(d: &SchemeDef) -> Weighting {
+    let keep: Vec<usize> = d
+        .indicators()
+        .enumerate()
+        .filter(|(_, i)| matches!(i.measure, Measure::Quantitative { .. }))
+        .map(|(k, _)| k)
+        .collect();
+    match &d.weighting {
+        Weighting::Given(w) => Weighting::Given(keep.iter().filter_map(|k| w.get(*k).copied()).collect()),
+        Weighting::Ahp { matrices, override_reason } => Weighting::Ahp {
+            matrices: matrices
+                .iter()
+                .map(|a| {
+                    keep.iter()
+                        .map(|r| keep.iter().filter_map(|c| a.get(*r).and_then(|row| row.get(*c)).copied()).collect())
+                        .collect()
+                })
+                .collect(),
+            override_reason: override_reason.clone(),
+        },
+        other => other.clone(),
+    }
+}

@@ -21,6 +21,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 mod chains;
+mod evaluation;
 mod targets;
 
 pub fn routes() -> Router<AppState> {
@@ -42,6 +43,9 @@ pub fn routes() -> Router<AppState> {
         .route("/chains/{key}/products", get(targets::chain_products_page))
         .route("/chains/{key}/products/{action}", post(targets::chain_products_edit))
         .route("/targets", get(targets::targets_page))
+        .route("/evaluations", get(evaluation::schemes_page))
+        .route("/evaluations/{id}", get(evaluation::scheme_page))
+        .route("/evaluations/{id}/matrix.csv", get(evaluation::scheme_matrix_csv))
         .route("/targets.xlsx", get(targets::targets_xlsx))
         .route("/targets/{id}/follow-up", post(targets::target_follow_up))
         .route("/", get(home))

@@ -140,3 +140,60 @@ async fn scheme_api_defines_versions_and_builds_the_matrix() {
     let r = c.get(format!("{url}/999/matrix?year=2025")).bearer_auth(&region).send().await.unwrap();
     assert_eq!(r.status(), 404);
 }
+
+#[tokio::test]
+async fn scheme_pages_show_the_tree_the_ranking_and_the_matrix() {
+    let e = env().await;
+    let (cid, _) = crate::targets::setup(&e).await;
+    let office = app::account::Principal::console();
+    let def: app::scheme::SchemeDef = serde_json::from_value(json!({
+        "dimensions": [{"code": "int", "name": "链群带动", "indicators": [
+            {"code": "h", "name": "荣誉数", "direction": "benefit",
+             "measure": {"kind": "quantitative", "source": {"kind": "honours"}, "missing": "zero"}},
+            {"code": "p", "name": "本地配套企业数", "direction": "benefit",
+             "measure": {"kind": "quantitative", "source": {"kind": "local_partners"}, "missing": "zero"}},
+            {"code": "t", "name": "技术水平", "direction": "benefit",
+             "measure": {"kind": "qualitative", "scale_max": 10, "levels": [{"score": 10, "guidance": "国内领先"}]}}
+        ]}],
+        "weighting": {"given": [1, 3, 4]}, "method": "wsum"
+    }))
+    .unwrap();
+    let id = e
+        .app
+        .create_scheme(
+            &office,
+            &app::scheme::NewScheme {
+                code: "page_test".into(),
+                name: "链主评价页面测试".into(),
+                target: "leader".into(),
+                chain: None,
+                definition: def,
+                note: "首版".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let c = client();
+    crate::web_login(&c, &e.base, "viewer1").await;
+    let list = c.get(format!("{}/evaluations", e.base)).send().await.unwrap().text().await.unwrap();
+    assert!(list.contains("链主评价页面测试") && list.contains("全市"), "list");
+    let page = c.get(format!("{}/evaluations/{id}", e.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("本年有效荣誉数") && page.contains("10 分：国内领先") && page.contains("加权求和"), "tree");
+    let page =
+        c.get(format!("{}/evaluations/{id}?chain={cid}&year=2025", e.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("参评企业 2 家"), "ranking");
+    assert!(page.contains("荣誉数 0.2500；本地配套企业数 0.7500"), "weights of the quantitative part, rescaled");
+    assert!(page.contains("示例化工0有限公司") && page.contains("matrix.csv?version=1"), "names and the csv link");
+    let page = c.get(format!("{}/evaluations/{id}?chain={cid}&year=abc", e.base)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("年份应为整数"));
+    let x =
+        c.get(format!("{}/evaluations/{id}/matrix.csv?version=1&chain={cid}&year=2025", e.base)).send().await.unwrap();
+    assert_eq!(x.status(), 200);
+    let text = x.text().await.unwrap();
+    let t = app::eval::read_matrix_csv(text.as_bytes()).expect("the csv eval compute reads");
+    assert_eq!(t.criteria, vec!["荣誉数", "本地配套企业数"]);
+    assert_eq!(t.rows.len(), 2);
+    let r = c.get(format!("{}/evaluations/999", e.base)).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+}

@@ -1,0 +1,247 @@
+//! Evaluation pages: the schemes, and a scheme's indicator tree with its ledger bindings, the
+//! decision matrix of a chain and year, and the ranking it gives (the same computation as
+//! `qianglian eval compute`), with the matrix as csv for re-verification.
+
+use super::{Nav, Opt, PageError, PageResult, download, fmt_time, opts};
+use crate::AppState;
+use crate::auth::WebUser;
+use app::AppError;
+use app::scheme::{Measure, method_label, missing_label, source_label};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, Query, State};
+use axum::response::IntoResponse;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "evaluations.html")]
+struct SchemesTpl {
+    nav: Nav,
+    /// (id, code, name, target label, chain or 全市, latest version, created)
+    rows: Vec<(i64, String, String, &'static str, String, i64, String)>,
+}
+
+fn target_label(t: &str) -> &'static str {
+    if t == "leader" { "链主" } else { "链属" }
+}
+
+pub(super) async fn schemes_page(State(s): State<AppState>, u: WebUser) -> PageResult {
+    let rows = s
+        .app
+        .schemes(&u.p)
+        .await?
+        .into_iter()
+        .map(|x| {
+            (
+                x.id,
+                x.code,
+                x.name,
+                target_label(&x.target),
+                x.chain_name.unwrap_or_else(|| "全市".into()),
+                x.latest_version,
+                fmt_time(&x.created_at),
+            )
+        })
+        .collect();
+    Ok(SchemesTpl { nav: Nav::of(&u.p, "evaluations"), rows }.into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct SchemeParams {
+    #[serde(default)]
+    version: Option<i64>,
+    #[serde(default)]
+    chain: String,
+    #[serde(default)]
+    year: String,
+}
+
+pub struct IndicatorView {
+    pub dimension: String,
+    pub code: String,
+    pub name: String,
+    pub direction: &'static str,
+    /// How it is measured, in words.
+    pub measure: String,
+    /// Guidance per level (qualitative).
+    pub levels: Vec<String>,
+}
+
+pub struct RankView {
+    pub rank: String,
+    pub name: String,
+    pub score: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "evaluation.html")]
+struct SchemeTpl {
+    nav: Nav,
+    id: i64,
+    name: String,
+    target: &'static str,
+    scope: String,
+    version: i64,
+    versions: Vec<(i64, String, String, bool)>,
+    method: String,
+    indicators: Vec<IndicatorView>,
+    chain_opts: Vec<Opt>,
+    year: String,
+    /// The matrix's criteria, notes, qualitative indicators and ranking, once a chain and year are chosen.
+    criteria: Vec<String>,
+    weights: Vec<String>,
+    notes: Vec<String>,
+    qualitative: Vec<String>,
+    ranking: Vec<RankView>,
+    total: usize,
+    csv_query: String,
+    error: Option<String>,
+}
+
+fn id_of(p: Result<Path<i64>, PathRejection>) -> Result<i64, PageError> {
+    p.map(|Path(id)| id).map_err(|_| PageError(AppError::NotFound))
+}
+
+pub(super) async fn scheme_page(
+    State(s): State<AppState>,
+    u: WebUser,
+    id: Result<Path<i64>, PathRejection>,
+    Query(q): Query<SchemeParams>,
+) -> PageResult {
+    let id = id_of(id)?;
+    let view = s.app.scheme(&u.p, id).await?;
+    let v = match q.version {
+        Some(n) => view.versions.iter().find(|v| v.version == n),
+        None => view.versions.first(),
+    }
+    .ok_or(PageError(AppError::NotFound))?;
+    let names: HashMap<String, String> =
+        s.app.indicator_catalogue().await?.into_iter().map(|i| (i.code, i.name)).collect();
+    let indicators = v
+        .definition
+        .dimensions
+        .iter()
+        .flat_map(|d| d.indicators.iter().map(move |i| (d, i)))
+        .map(|(d, i)| {
+            let (measure, levels) = match &i.measure {
+                Measure::Quantitative { source, missing } => {
+                    (format!("定量：{}；{}", source_label(source, &names), missing_label(*missing)), vec![])
+                }
+                Measure::Qualitative { scale_max, levels } => (
+                    format!("定性：专家评分，满分 {scale_max}"),
+                    levels.iter().map(|l| format!("{} 分：{}", l.score, l.guidance)).collect(),
+                ),
+            };
+            IndicatorView {
+                dimension: d.name.clone(),
+                code: i.code.clone(),
+                name: i.name.clone(),
+                direction: if i.direction == app::domain::eval::Kind::Benefit { "正向" } else { "负向" },
+                measure,
+                levels,
+            }
+        })
+        .collect();
+    let chains = s.app.chain_infos().await?;
+    let chain = if q.chain.is_empty() {
+        view.scheme.chain_id.map(|c| c.to_string()).unwrap_or_default()
+    } else {
+        q.chain.clone()
+    };
+    let mut tpl = SchemeTpl {
+        nav: Nav::of(&u.p, "evaluations"),
+        id,
+        name: view.scheme.name.clone(),
+        target: target_label(&view.scheme.target),
+        scope: view.scheme.chain_name.clone().unwrap_or_else(|| "全市".into()),
+        version: v.version,
+        versions: view
+            .versions
+            .iter()
+            .map(|x| (x.version, fmt_time(&x.created_at), x.note.clone(), x.version == v.version))
+            .collect(),
+        method: method_label(&v.definition),
+        indicators,
+        chain_opts: opts(chains.iter().map(|c| (c.id.to_string(), c.name.clone())), &chain),
+        year: q.year.clone(),
+        criteria: vec![],
+        weights: vec![],
+        notes: vec![],
+        qualitative: vec![],
+        ranking: vec![],
+        total: 0,
+        csv_query: String::new(),
+        error: None,
+    };
+    if !chain.is_empty() && !q.year.trim().is_empty() {
+        let result = async {
+            let year: i64 = q.year.trim().parse().map_err(|_| AppError::invalid("year", "年份应为整数"))?;
+            let m = s.app.scheme_matrix(&u.p, id, Some(v.version), Some(&chain), year).await?;
+            let kinds = m
+                .types
+                .iter()
+                .map(|t| app::domain::eval::Kind::parse(t).ok_or_else(|| AppError::Internal(t.clone())))
+                .collect::<Result<Vec<_>, _>>()?;
+            let d = &v.definition;
+            let w = app::scheme::quantitative_weighting(d);
+            let r = app::eval::compute(&m.table, &kinds, &w, d.method, d.normalization)?;
+            Ok::<_, AppError>((m, r, year))
+        }
+        .await;
+        match result {
+            Ok((m, r, year)) => {
+                let mut order: Vec<usize> = (0..r.results.len()).collect();
+                order.sort_by(|a, b| r.results[*a].rank.total_cmp(&r.results[*b].rank));
+                tpl.total = order.len();
+                tpl.ranking = order
+                    .into_iter()
+                    .take(50)
+                    .map(|i| RankView {
+                        rank: r.results[i].rank.to_string(),
+                        name: m.names[i].clone(),
+                        score: format!("{:.4}", r.results[i].score),
+                        values: m.table.rows[i].iter().map(|x| format!("{x:.4}")).collect(),
+                    })
+                    .collect();
+                tpl.weights = r.weights.iter().map(|w| format!("{w:.4}")).collect();
+                tpl.criteria = m.table.criteria;
+                tpl.notes = m.notes;
+                tpl.qualitative = m.qualitative;
+                tpl.csv_query = format!("version={}&chain={}&year={year}", v.version, crate::view::urlencode(&chain));
+            }
+            Err(e @ (AppError::Invalid(_) | AppError::NotFound)) => tpl.error = Some(e.user_message()),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(tpl.into_response())
+}
+
+/// The matrix as the csv `qianglian eval compute --matrix` reads (ids are enterprise ids).
+pub(super) async fn scheme_matrix_csv(
+    State(s): State<AppState>,
+    u: WebUser,
+    id: Result<Path<i64>, PathRejection>,
+    Query(q): Query<SchemeParams>,
+) -> PageResult {
+    let id = id_of(id)?;
+    let year: i64 = q.year.trim().parse().map_err(|_| PageError(AppError::invalid("year", "年份应为整数")))?;
+    let chain = (!q.chain.is_empty()).then_some(q.chain.as_str());
+    let m = s.app.scheme_matrix(&u.p, id, q.version, chain, year).await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["id".to_string()];
+    header.extend(m.table.criteria.iter().cloned());
+    let write = |w: &mut csv::Writer<Vec<u8>>, r: &[String]| {
+        w.write_record(r).map_err(|e| PageError(AppError::Internal(e.to_string())))
+    };
+    write(&mut w, &header)?;
+    for (id, row) in m.table.ids.iter().zip(&m.table.rows) {
+        let mut rec = vec![id.clone()];
+        rec.extend(row.iter().map(|v| v.to_string()));
+        write(&mut w, &rec)?;
+    }
+    let body = w.into_inner().map_err(|e| PageError(AppError::Internal(e.to_string())))?;
+    Ok(download("text/csv; charset=utf-8", &format!("评价矩阵-方案{id}-第{}版-{year}.csv", m.version), body))
+}
