@@ -38,6 +38,8 @@
 //!   are the contributions ([`wsum_contributions`]).
 //! - **Ranks.** 1 = best (the highest score); tied scores share the average of their ranks.
 //!
+//! The same conventions are written for users in `docs/user-guide.md` (三、链主评价的计算约定).
+//!
 //! Errors carry Chinese messages for the user.
 
 use serde::{Deserialize, Serialize};
