@@ -272,7 +272,7 @@ SEGMENTS_SQL = (
 )
 EDGES_SQL = "SELECT id, from_id, to_id, product, retired FROM segment_edge WHERE chain_id = ? ORDER BY id"
 PLACEMENTS_SQL = (
-    "SELECT p.id, p.segment_id, p.enterprise_id, e.name AS enterprise_name, e.region_code, r.name AS region_name, "
+    "SELECT p.id, p.segment_id, p.enterprise_id, e.name AS enterprise_name, e.uscc, e.region_code, r.name AS region_name, "
     "p.role, e.revenue_fen FROM placement p JOIN segment s ON s.id = p.segment_id "
     "JOIN enterprise e ON e.id = p.enterprise_id JOIN region r ON r.code = e.region_code "
     "WHERE e.archived = FALSE AND s.chain_id = ? "
@@ -336,10 +336,11 @@ def peer_map(db: sqlite3.Connection, chain_id: int) -> tuple[bytes, float]:
             "segment_id": r[1],
             "enterprise_id": r[2],
             "enterprise_name": r[3],
-            "region_code": r[4],
-            "region_name": r[5],
-            "role": r[6],
-            "revenue_fen": r[7],
+            "uscc": r[4],
+            "region_code": r[5],
+            "region_name": r[6],
+            "role": r[7],
+            "revenue_fen": r[8],
         }
         for r in placement_rows
     ]
