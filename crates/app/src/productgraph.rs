@@ -90,9 +90,7 @@ type Lines = Vec<(usize, Vec<Val>)>;
 
 /// Read one JSON-lines file: each non-blank line must be a JSON object (the message names the
 /// file and line otherwise); `fields` are taken from it.
-fn read_jsonl(path: &Path, file: &str, fields: &[&str]) -> Result<Lines> {
-    let f = std::fs::File::open(path).map_err(|e| AppError::invalid("dir", format!("无法读取 {file}：{e}")))?;
-    let mut reader = std::io::BufReader::new(f);
+fn read_jsonl(mut reader: impl BufRead, file: &str, fields: &[&str]) -> Result<Lines> {
     let mut out = Vec::new();
     let mut buf = Vec::new();
     let mut line = 0;
@@ -124,18 +122,17 @@ fn read_jsonl(path: &Path, file: &str, fields: &[&str]) -> Result<Lines> {
     Ok(out)
 }
 
-/// Parse a product-graph directory. A missing required file, a malformed line or a file that
-/// is not UTF-8 refuses the whole import (nothing is written).
-pub fn read_graph_dir(dir: &Path) -> Result<RawGraph> {
-    if !dir.is_dir() {
-        return Err(AppError::invalid("dir", format!("目录 {} 不存在", dir.display())));
-    }
+/// One opened file of a graph.
+type Reader<'a> = Box<dyn BufRead + 'a>;
+
+/// The raw graph from its five files, each opened by `open` (`None`: the file is absent).
+fn read_graph<'a>(open: &dyn Fn(&str) -> Result<Option<Reader<'a>>>) -> Result<RawGraph> {
     let file = |name: &str, fields: &[&str], required: bool| -> Result<Option<Lines>> {
-        let path = dir.join(name);
-        if !path.exists() {
-            return if required { Err(AppError::invalid("dir", format!("目录中缺少 {name}"))) } else { Ok(None) };
+        match open(name)? {
+            Some(r) => read_jsonl(r, name, fields).map(Some),
+            None if required => Err(AppError::invalid("dir", format!("缺少 {name}"))),
+            None => Ok(None),
         }
-        read_jsonl(&path, name, fields).map(Some)
     };
     let take = |mut v: Vec<Val>, i: usize| std::mem::replace(&mut v[i], Val::Missing);
     let products = file(GRAPH_FILES[0], &["name"], true)?.unwrap_or_default();
@@ -159,6 +156,31 @@ pub fn read_graph_dir(dir: &Path) -> Result<RawGraph> {
             .collect(),
         company_products: cps.into_iter().map(three).collect(),
         company_industries: cis.map(|rows| rows.into_iter().map(three).collect()),
+    })
+}
+
+/// Parse the graph's files from a zip archive (any folder inside it), checked against zip
+/// bombs first.
+pub fn read_graph_zip(bytes: &[u8]) -> Result<RawGraph> {
+    let limits = office::Limits { max_bytes: 200 << 20, max_uncompressed: 2 << 30, ..Default::default() };
+    let files =
+        office::zip_files(bytes, &limits, &GRAPH_FILES).map_err(|e| AppError::invalid("file", e.to_string()))?;
+    read_graph(&|name| Ok(files.get(name).map(|b| Box::new(b.as_slice()) as Box<dyn BufRead + '_>)))
+}
+
+/// Parse a product-graph directory. A missing required file, a malformed line or a file that
+/// is not UTF-8 refuses the whole import (nothing is written).
+pub fn read_graph_dir(dir: &Path) -> Result<RawGraph> {
+    if !dir.is_dir() {
+        return Err(AppError::invalid("dir", format!("目录 {} 不存在", dir.display())));
+    }
+    read_graph(&|name| {
+        let path = dir.join(name);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let f = std::fs::File::open(&path).map_err(|e| AppError::invalid("dir", format!("无法读取 {name}：{e}")))?;
+        Ok(Some(Box::new(std::io::BufReader::new(f))))
     })
 }
 
@@ -260,6 +282,19 @@ impl App {
         let resolve = industry_resolver();
         let (g, report) = pg::clean(&raw, &resolve);
         self.store_product_graph(&p.actor(), &g, report, "目录导入").await
+    }
+
+    /// Import a product graph uploaded as a zip of its files (the office, in the browser).
+    pub async fn import_product_graph_zip(&self, p: &Principal, bytes: bytes::Bytes) -> Result<GraphImportReport> {
+        if !p.has(Role::Office) {
+            return Err(AppError::Forbidden("只有融圈强链办可以导入参考产品图谱".into()));
+        }
+        let raw = tokio::task::spawn_blocking(move || read_graph_zip(&bytes))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+        let resolve = industry_resolver();
+        let (g, report) = pg::clean(&raw, &resolve);
+        self.store_product_graph(&p.actor(), &g, report, "网页上传").await
     }
 
     /// Store a cleaned graph and re-propose every chain's mappings, in one transaction.

@@ -36,7 +36,7 @@ pub use limits::Limits;
 pub use sniff::{FileKind, sniff};
 pub use table::{Row, RowVisitor, Sheet, Table, read_headers, read_table, read_workbook, visit_rows};
 pub use xlsxout::{CellOut, RowError, SheetOut, content_disposition, error_report_xlsx, write_xlsx, write_xlsx_sheets};
-pub use zipcheck::check_zip;
+pub use zipcheck::{check_zip, zip_files};
 
 /// Everything that can go wrong with a file. Every message is Chinese and meant for the user
 /// who uploaded the file.
@@ -65,6 +65,8 @@ pub enum OfficeError {
         "文件扩展名为 .{ext}，但内容是{actual}，不是真正的 Excel 工作簿；请在 Excel 或 WPS 中打开后另存为 .xlsx，或另存为 .csv 后上传"
     )]
     ExtensionMismatch { ext: String, actual: String },
+    #[error("不是有效的 zip 压缩包：{reason}")]
+    NotZip { reason: String },
     #[error("压缩包内文件过多（{count} 个，上限 {max} 个），疑似压缩炸弹，已拒绝")]
     ZipTooManyEntries { count: u64, max: usize },
     #[error("压缩包解压后过大（疑似压缩炸弹），已拒绝：{detail}")]

@@ -220,3 +220,46 @@ pub(crate) fn judge_entry(
     }
     Ok(())
 }
+
+/// The files of a zip archive whose names (without their folders) are in `wanted`, read into
+/// memory after the archive passed [`check_zip`] (and the `zip` crate's own directory the
+/// same rules); the first of two entries with one name wins. Folders are ignored.
+pub fn zip_files(
+    bytes: &[u8],
+    limits: &Limits,
+    wanted: &[&str],
+) -> Result<std::collections::HashMap<String, Vec<u8>>, OfficeError> {
+    use std::io::Read;
+    limits.check_size(bytes)?;
+    let as_zip = |e: OfficeError| match e {
+        OfficeError::NotXlsx { reason } => OfficeError::NotZip { reason },
+        e => e,
+    };
+    check_zip(bytes, limits).map_err(as_zip)?;
+    let corrupt = |e: zip::result::ZipError| OfficeError::NotZip { reason: format!("压缩包已损坏（{e}）") };
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(corrupt)?;
+    let mut total = 0;
+    let mut out = std::collections::HashMap::new();
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).map_err(corrupt)?;
+        let method_supported =
+            matches!(f.compression(), zip::CompressionMethod::Stored | zip::CompressionMethod::Deflated);
+        judge_entry(f.name_raw(), f.encrypted(), method_supported, f.compressed_size(), f.size(), &mut total, limits)
+            .map_err(as_zip)?;
+        if f.is_dir() {
+            continue;
+        }
+        let name = f.name().map_err(corrupt)?.rsplit('/').next().unwrap_or("").to_string();
+        if !wanted.contains(&name.as_str()) || out.contains_key(&name) {
+            continue;
+        }
+        let size = f.size();
+        let mut buf = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(64 << 20));
+        (&mut f)
+            .take(size.saturating_add(1))
+            .read_to_end(&mut buf)
+            .map_err(|e| OfficeError::NotZip { reason: format!("无法解压 {name}（{e}）") })?;
+        out.insert(name, buf);
+    }
+    Ok(out)
+}

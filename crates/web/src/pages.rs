@@ -43,6 +43,12 @@ pub fn routes() -> Router<AppState> {
         .route("/chains/{key}/products", get(targets::chain_products_page))
         .route("/chains/{key}/products/{action}", post(targets::chain_products_edit))
         .route("/targets", get(targets::targets_page))
+        .route(
+            "/product-graph",
+            get(targets::product_graph_page)
+                .post(targets::product_graph_upload)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
+        )
         .route("/evaluations", get(evaluation::schemes_page))
         .route("/evaluations/{id}", get(evaluation::scheme_page))
         .route("/evaluations/{id}/matrix.csv", get(evaluation::scheme_matrix_csv))
@@ -1317,9 +1323,14 @@ async fn import_page(u: WebUser) -> PageResult {
     .into_response())
 }
 
-async fn import_submit(State(s): State<AppState>, u: WebUser, mut mp: axum::extract::Multipart) -> PageResult {
+/// The text fields and the `file` part (its name and bytes) of an upload form, refused unless
+/// the form carries this session's CSRF token.
+async fn upload_form(
+    u: &Principal,
+    mut mp: axum::extract::Multipart,
+) -> Result<(HashMap<String, String>, Option<(String, axum::body::Bytes)>), PageError> {
     let mut fields: HashMap<String, String> = HashMap::new();
-    let mut file: Option<(String, axum::body::Bytes)> = None;
+    let mut file = None;
     loop {
         let next = mp
             .next_field()
@@ -1335,11 +1346,15 @@ async fn import_submit(State(s): State<AppState>, u: WebUser, mut mp: axum::extr
                 .map_err(|e| PageError(AppError::TooLarge(format!("文件读取失败：{}", e.body_text()))))?;
             file = Some((fname, bytes));
         } else {
-            let v = f.text().await.unwrap_or_default();
-            fields.insert(name, v);
+            fields.insert(name, f.text().await.unwrap_or_default());
         }
     }
-    check_csrf(&u.p, &fields)?;
+    check_csrf(u, &fields)?;
+    Ok((fields, file))
+}
+
+async fn import_submit(State(s): State<AppState>, u: WebUser, mp: axum::extract::Multipart) -> PageResult {
+    let (fields, file) = upload_form(&u.p, mp).await?;
     let kind_code = fields.get("kind").cloned().unwrap_or_default();
     let kind = app::import::ImportKind::parse(&kind_code)
         .ok_or_else(|| PageError(AppError::invalid("kind", "请选择导入类型")))?;

@@ -1,7 +1,7 @@
 //! Chain pages: the list of chains and a chain's interactive map (ECharts), with its
 //! analytics and, for the office and the chain's lead department, the editing forms.
 
-use super::{Nav, Opt, PageError, PageResult, XLSX_TYPE, check_csrf, checked_form, download, field, fmt_time, opts};
+use super::{Nav, Opt, PageError, PageResult, XLSX_TYPE, checked_form, download, field, fmt_time, opts};
 use crate::AppState;
 use crate::auth::WebUser;
 use app::AppError;
@@ -641,29 +641,11 @@ pub(super) async fn map_import(
     State(s): State<AppState>,
     u: WebUser,
     key: Result<Path<String>, PathRejection>,
-    mut mp: axum::extract::Multipart,
+    mp: axum::extract::Multipart,
 ) -> PageResult {
     let key = chain_key(key)?;
-    let mut fields: HashMap<String, String> = HashMap::new();
-    let mut file: Option<axum::body::Bytes> = None;
-    loop {
-        let next = mp
-            .next_field()
-            .await
-            .map_err(|e| PageError(AppError::invalid("file", format!("上传内容有误：{}", e.body_text()))))?;
-        let Some(f) = next else { break };
-        let name = f.name().unwrap_or("").to_string();
-        if name == "file" {
-            let bytes = f
-                .bytes()
-                .await
-                .map_err(|e| PageError(AppError::TooLarge(format!("文件读取失败：{}", e.body_text()))))?;
-            file = Some(bytes);
-        } else {
-            fields.insert(name, f.text().await.unwrap_or_default());
-        }
-    }
-    check_csrf(&u.p, &fields)?;
+    let (fields, file) = super::upload_form(&u.p, mp).await?;
+    let file = file.map(|f| f.1);
     let chain = s.app.chain_info(&key).await?;
     if !s.app.may_edit_chain(&u.p, &chain) {
         return Err(PageError(AppError::Forbidden(format!(

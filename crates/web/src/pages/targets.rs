@@ -267,6 +267,86 @@ struct ChainProductsTpl {
     notice: Option<String>,
 }
 
+type ImportFacts = Option<(String, i64, i64, i64, i64, i64)>;
+
+/// The last import's facts (time, products, relations, companies, company products,
+/// dropped) and its cleaning report per file.
+fn import_view(last: Option<app::store::productgraph::GraphImport>) -> (ImportFacts, Vec<DropView>) {
+    let lines = |v: &[usize]| v.iter().map(|l| l.to_string()).collect::<Vec<_>>().join("、");
+    let report: Vec<DropView> = last
+        .as_ref()
+        .and_then(|l| serde_json::from_str::<app::domain::productgraph::CleanReport>(&l.report).ok())
+        .map(|r| {
+            r.files
+                .into_iter()
+                .map(|f| DropView {
+                    dropped: f.dropped.iter().map(|d| (d.reason.clone(), d.count, lines(&d.lines))).collect(),
+                    repaired: f.repaired.iter().map(|d| (d.reason.clone(), d.count, lines(&d.lines))).collect(),
+                    file: f.file,
+                    read: f.read,
+                    kept: f.kept,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let facts =
+        last.map(|l| (fmt_time(&l.imported_at), l.products, l.relations, l.companies, l.company_products, l.dropped));
+    (facts, report)
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "product_graph.html")]
+struct ProductGraphTpl {
+    nav: Nav,
+    office: bool,
+    import: ImportFacts,
+    report: Vec<DropView>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+async fn render_graph(s: &AppState, u: &WebUser, error: Option<String>, notice: Option<String>) -> PageResult {
+    let (import, report) = import_view(s.app.product_graph_import(&u.p).await?);
+    Ok(ProductGraphTpl {
+        nav: Nav::of(&u.p, "targets"),
+        office: u.p.has(app::domain::role::Role::Office),
+        import,
+        report,
+        error,
+        notice,
+    }
+    .into_response())
+}
+
+pub(super) async fn product_graph_page(
+    State(s): State<AppState>,
+    u: WebUser,
+    Query(q): Query<MsgParams>,
+) -> PageResult {
+    render_graph(&s, &u, None, (!q.msg.is_empty()).then_some(q.msg)).await
+}
+
+/// The office uploads the graph's files as one zip.
+pub(super) async fn product_graph_upload(
+    State(s): State<AppState>,
+    u: WebUser,
+    mp: axum::extract::Multipart,
+) -> PageResult {
+    let (_, file) = super::upload_form(&u.p, mp).await?;
+    let file = file.map(|f| f.1);
+    let result: Result<String, PageError> = async {
+        let bytes = file.ok_or_else(|| PageError(AppError::invalid("file", "请选择 zip 文件")))?;
+        let r = s.app.import_product_graph_zip(&u.p, bytes).await?;
+        Ok(format!(
+            "已导入：产品 {} 个，关系 {} 条，公司 {} 家，公司产品 {} 条；清洗删除 {} 条；提出环节产品匹配建议 {} 条",
+            r.products, r.relations, r.companies, r.company_products, r.dropped, r.proposals
+        ))
+    }
+    .await;
+    let to = |m: &str| format!("/product-graph?msg={}", crate::view::urlencode(m));
+    answer(result, to, |e| render_graph(&s, &u, Some(e), None)).await
+}
+
 async fn render_products(
     s: &AppState,
     u: &WebUser,
@@ -307,23 +387,7 @@ async fn render_products(
         })
         .collect();
     let seg_opts = opts(live.iter().map(|x| (x.id.to_string(), x.name.clone())), "");
-    let lines = |v: &[usize]| v.iter().map(|l| l.to_string()).collect::<Vec<_>>().join("、");
-    let report: Vec<DropView> = last
-        .as_ref()
-        .and_then(|l| serde_json::from_str::<app::domain::productgraph::CleanReport>(&l.report).ok())
-        .map(|r| {
-            r.files
-                .into_iter()
-                .map(|f| DropView {
-                    dropped: f.dropped.iter().map(|d| (d.reason.clone(), d.count, lines(&d.lines))).collect(),
-                    repaired: f.repaired.iter().map(|d| (d.reason.clone(), d.count, lines(&d.lines))).collect(),
-                    file: f.file,
-                    read: f.read,
-                    kept: f.kept,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let (import, report) = import_view(last);
     Ok(ChainProductsTpl {
         nav: Nav::of(&u.p, "targets"),
         editor: s.app.may_edit_chain(&u.p, &chain),
@@ -332,8 +396,7 @@ async fn render_products(
         status: status.to_string(),
         status_opts: opts(MAPPING_STATUSES.iter().map(|(c, l)| (c.to_string(), l.to_string())), status),
         seg_opts,
-        import: last
-            .map(|l| (fmt_time(&l.imported_at), l.products, l.relations, l.companies, l.company_products, l.dropped)),
+        import,
         report,
         find: find.to_string(),
         found,

@@ -336,3 +336,72 @@ async fn targets_pages_push_follow_up_and_export() {
         .unwrap();
     assert_eq!(r.status(), 403);
 }
+
+fn zip_of(files: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, text) in files {
+        w.start_file(*name, opts).unwrap();
+        w.write_all(text.as_bytes()).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+#[tokio::test]
+async fn the_office_uploads_a_product_graph_as_a_zip() {
+    let e = env().await;
+    setup(&e).await;
+    let c = client();
+    let csrf = web_login(&c, &e.base, "office1").await;
+    let url = format!("{}/product-graph", e.base);
+    let post = |c: &reqwest::Client, csrf: Option<&str>, bytes: Vec<u8>| {
+        let mut form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name("graph.zip").mime_str("application/zip").unwrap(),
+        );
+        if let Some(t) = csrf {
+            form = form.text("csrf", t.to_string());
+        }
+        c.post(&url).multipart(form).send()
+    };
+    let good = zip_of(&[
+        ("graph/products.jsonl", "{\"name\":\"甲醇\"}\n{\"name\":\"醋酸\"}\n{\"name\":\"醋酸\"}\n"),
+        ("graph/product_relations.jsonl", "{\"from\":\"甲醇\",\"to\":\"醋酸\",\"rel\":\"下游产品\"}\n"),
+        ("graph/companies.jsonl", "{\"name\":\"示例新上传股份\",\"code\":\"600777\"}\n"),
+        ("graph/company_products.jsonl", "{\"company\":\"600777\",\"product\":\"甲醇\",\"weight\":1}\n"),
+    ]);
+    let before = e.app.product_graph_import(&Principal::console()).await.unwrap().unwrap().id;
+    assert_eq!(post(&c, None, good.clone()).await.unwrap().status(), 403, "no CSRF token");
+    let r = post(&c, Some(&csrf), b"not a zip at all".to_vec()).await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("不是有效的 zip"));
+    let bad = zip_of(&[
+        ("products.jsonl", "{\"name\":\"甲醇\"}\n"),
+        ("product_relations.jsonl", ""),
+        ("companies.jsonl", "{\"name\":\"x\",\"code\":\"600777\"}\n{oops\n"),
+        ("company_products.jsonl", ""),
+    ]);
+    let r = post(&c, Some(&csrf), bad).await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("companies.jsonl 第 2 行不是合法的 JSON"));
+    let missing = zip_of(&[("products.jsonl", "{\"name\":\"甲醇\"}\n")]);
+    let r = post(&c, Some(&csrf), missing).await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("缺少 product_relations.jsonl"));
+    assert_eq!(
+        e.app.product_graph_import(&Principal::console()).await.unwrap().unwrap().id,
+        before,
+        "nothing imported"
+    );
+    let r = post(&c, Some(&csrf), good.clone()).await.unwrap();
+    assert_eq!(r.status(), 303);
+    let page = c.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("产品 2 个") && page.contains("重复产品"), "the new graph and its report");
+    // A county may read the report but not upload.
+    let c2 = client();
+    let csrf2 = web_login(&c2, &e.base, "region1").await;
+    let page = c2.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("产品 2 个") && !page.contains("上传并导入"));
+    assert_eq!(post(&c2, Some(&csrf2), good).await.unwrap().status(), 403);
+}
