@@ -65,7 +65,12 @@ dp = np.sqrt(((v - best) ** 2).sum(axis=1))
 dm = np.sqrt(((v - worst) ** 2).sum(axis=1))
 tot = dp + dm
 c = np.divide(dm, tot, out=np.full_like(dm, 0.5), where=tot != 0)
+# Contributions: the closeness split by each criterion's share of the squared distance from the anti-ideal point.
+sq = (v - worst) ** 2
+ssum = sq.sum(axis=1, keepdims=True)
+contrib = np.divide(sq * c[:, None], ssum, out=np.zeros_like(sq), where=ssum != 0)
 t1 = time.perf_counter()
+np.save(out + ".contrib0.npy", contrib[0])
 np.save(out + ".scores.npy", c)
 json.dump({"weights": w.tolist(), "seconds": t1 - t0}, open(out, "w"))
 """
@@ -110,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
             log = work / f"qianglian-{i}.log"
             m = bl.run_measured(
                 cleanup,
-                ["sh", "-c", 'exec "$0" eval compute --matrix "$1" --types "$2" --weighting entropy --method topsis --json > "$3"',
+                ["sh", "-c", 'exec "$0" eval compute --matrix "$1" --types "$2" --weighting entropy --method topsis --contributions --json > "$3"',
                  str(binary), str(path), ",".join(types), str(out)],
                 log,
             )
@@ -131,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
         import numpy as np
 
         peer_scores = np.load(str(peer_out) + ".scores.npy")
+        peer_contrib0 = np.load(str(peer_out) + ".contrib0.npy")
         t_peer = m.wall_s
         print(f"  numpy peer: {t_peer * 1000:.0f} ms (of which computing {peer['seconds'] * 1000:.0f} ms), peak RSS {m.maxrss_mib:.0f} MiB")
     finally:
@@ -138,12 +144,14 @@ def run(args: argparse.Namespace) -> int:
     our_scores = np.array([r["score"] for r in ours["results"]])
     dw = float(np.max(np.abs(np.array(ours["weights"]) - np.array(peer["weights"]))))
     ds = float(np.max(np.abs(our_scores - peer_scores)))
+    dc = float(np.max(np.abs(np.array(ours["results"][0]["contributions"]) - peer_contrib0)))
     wall = statistics.median(walls)
-    print(f"\nagreement: largest |Δweight| {dw:.3e}, largest |Δscore| {ds:.3e} over {len(our_scores)} alternatives")
-    if ds > 1e-9 or dw > 1e-9:
+    print(f"\nagreement: largest |Δweight| {dw:.3e}, largest |Δscore| {ds:.3e} over {len(our_scores)} alternatives, "
+          f"first alternative's contributions |Δ| {dc:.3e}")
+    if ds > 1e-9 or dw > 1e-9 or dc > 1e-9:
         raise BenchError("qianglian and numpy disagree beyond 1e-9")
     print(
-        f"entropy + TOPSIS, {args.rows} × {args.cols}: qianglian eval compute median {wall * 1000:.0f} ms of {args.runs} "
+        f"entropy + TOPSIS with contributions, {args.rows} × {args.cols}: qianglian eval compute median {wall * 1000:.0f} ms of {args.runs} "
         f"(peak RSS {max(rss):.0f} MiB) | numpy peer {t_peer * 1000:.0f} ms | ratio peer/qianglian {bl.ratio(t_peer, wall):.2f}×"
     )
     print(f"  qianglian {wall:.2f} s -> {bl.verdict(wall <= BAR_S)} the bar (≤ {BAR_S:.0f} s, whole command incl. csv and JSON)")

@@ -64,6 +64,11 @@ pub struct ResultRow {
     pub score: f64,
     /// 1 = best; tied scores share the average rank.
     pub rank: f64,
+    /// Per criterion, its part of the score (when asked for): `w_j·n_ij` for the weighted sum,
+    /// the closeness split by the criteria's shares of the squared distance from the
+    /// anti-ideal point for TOPSIS; a row adds up to the score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contributions: Option<Vec<f64>>,
 }
 
 /// `{"weights": [...], "results": [{"id","score","rank"}]}`, with the criteria's names and,
@@ -110,6 +115,18 @@ pub fn weights(x: &Matrix, kinds: &[Kind], w: &Weighting) -> Result<(Vec<f64>, O
 
 /// Weights, scores and ranks of a table.
 pub fn compute(t: &Table, kinds: &[Kind], w: &Weighting, method: Method, how: Normalization) -> Result<Computed> {
+    compute_with(t, kinds, w, method, how, false)
+}
+
+/// [`compute`], with each result's per-criterion contributions when `contributions`.
+pub fn compute_with(
+    t: &Table,
+    kinds: &[Kind],
+    w: &Weighting,
+    method: Method,
+    how: Normalization,
+    contributions: bool,
+) -> Result<Computed> {
     if t.ids.len() != t.rows.len() {
         return Err(AppError::invalid("matrix", "评价对象编号与数据行数不一致"));
     }
@@ -121,18 +138,30 @@ pub fn compute(t: &Table, kinds: &[Kind], w: &Weighting, method: Method, how: No
         return Err(AppError::invalid("matrix", "指标名称数与数据列数不一致"));
     }
     let (weights, ahp) = weights(&x, kinds, w)?;
-    let scores = match method {
-        Method::Topsis => ev::topsis(&x, kinds, &weights, how),
-        Method::Wsum => ev::wsum(&x, kinds, &weights),
-    }
-    .map_err(eval_err)?;
+    let (scores, parts) = match (method, contributions) {
+        (Method::Topsis, false) => (ev::topsis(&x, kinds, &weights, how), None),
+        (Method::Topsis, true) => match ev::topsis_with_contributions(&x, kinds, &weights, how) {
+            Ok((s, p)) => (Ok(s), Some(p)),
+            Err(e) => (Err(e), None),
+        },
+        (Method::Wsum, false) => (ev::wsum(&x, kinds, &weights), None),
+        (Method::Wsum, true) => {
+            (ev::wsum(&x, kinds, &weights), Some(ev::wsum_contributions(&x, kinds, &weights).map_err(eval_err)?))
+        }
+    };
+    let scores = scores.map_err(eval_err)?;
     let ranks = ev::ranks(&scores);
+    let mut parts: Vec<Option<Vec<f64>>> = match parts {
+        Some(p) => p.into_iter().map(Some).collect(),
+        None => vec![None; scores.len()],
+    };
     let results = t
         .ids
         .iter()
         .zip(scores)
         .zip(ranks)
-        .map(|((id, score), rank)| ResultRow { id: id.clone(), score, rank })
+        .zip(parts.iter_mut())
+        .map(|(((id, score), rank), c)| ResultRow { id: id.clone(), score, rank, contributions: c.take() })
         .collect();
     Ok(Computed { criteria: t.criteria.clone(), weights, results, ahp })
 }

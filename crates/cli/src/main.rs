@@ -130,6 +130,9 @@ enum EvalCmd {
         /// Accept an AHP matrix whose CR is 0.1 or more, for this recorded reason.
         #[arg(long)]
         cr_override: Option<String>,
+        /// Also each result's per-criterion contributions (adding up to its score).
+        #[arg(long)]
+        contributions: bool,
         /// Print {"weights":[…],"results":[{"id","score","rank"}]}.
         #[arg(long)]
         json: bool,
@@ -591,7 +594,9 @@ async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Cmd::Eval { cmd: EvalCmd::Compute { matrix, types, weighting, method, normalization, cr_override, json } } => {
+        Cmd::Eval {
+            cmd: EvalCmd::Compute { matrix, types, weighting, method, normalization, cr_override, contributions, json },
+        } => {
             let fail = |e: app::AppError| anyhow::anyhow!(e.user_message());
             let read = |f: &str| -> app::Result<Vec<u8>> {
                 std::fs::read(f).map_err(|e| app::AppError::invalid("weighting", format!("无法读取 {f}：{e}")))
@@ -607,9 +612,9 @@ async fn run(cli: Cli) -> Result<()> {
                 app::eval::Method::parse(&method).with_context(|| format!("--method “{method}”应为 topsis 或 wsum"))?;
             let how = app::domain::eval::Normalization::parse(&normalization)
                 .with_context(|| format!("--normalization “{normalization}”应为 vector 或 minmax"))?;
-            let r = app::eval::compute(&table, &kinds, &w, method, how).map_err(fail)?;
+            let r = app::eval::compute_with(&table, &kinds, &w, method, how, contributions).map_err(fail)?;
             use std::io::Write;
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
             if json {
                 serde_json::to_writer(&mut out, &r)?;
                 writeln!(out)?;
@@ -623,7 +628,11 @@ async fn run(cli: Cli) -> Result<()> {
                 }
                 writeln!(out, "编号\t得分\t名次")?;
                 for x in &r.results {
-                    writeln!(out, "{}\t{:.6}\t{}", x.id, x.score, x.rank)?;
+                    write!(out, "{}\t{:.6}\t{}", x.id, x.score, x.rank)?;
+                    for c in x.contributions.iter().flatten() {
+                        write!(out, "\t{c:.6}")?;
+                    }
+                    writeln!(out)?;
                 }
             }
             out.flush()?;

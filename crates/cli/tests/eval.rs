@@ -44,6 +44,28 @@ fn eval_compute_and_ahp() {
     assert_eq!(results[1]["score"], results[3]["score"]);
     assert_eq!(results[1]["rank"], results[3]["rank"]);
     assert!(results[1]["rank"].as_f64().unwrap().fract() == 0.5, "{out}");
+    // Contributions, when asked for, add up to each score.
+    let (ok, parts, err) = run(&[
+        "eval",
+        "compute",
+        "--matrix",
+        ms,
+        "--types",
+        "b,b,c",
+        "--weighting",
+        "entropy",
+        "--method",
+        "topsis",
+        "--contributions",
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let with_parts: serde_json::Value = serde_json::from_str(&parts).unwrap();
+    for r in with_parts["results"].as_array().unwrap() {
+        let sum: f64 = r["contributions"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).sum();
+        assert!((sum - r["score"].as_f64().unwrap()).abs() < 1e-12, "{r}");
+    }
+    assert!(v["results"][0].get("contributions").is_none(), "only when asked for");
     // The weights printed, given back, give the same scores to the last digit.
     let given = format!("given:{}", w.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(","));
     let (ok, again, err) = run(&[

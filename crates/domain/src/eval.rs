@@ -415,10 +415,23 @@ pub fn ahp_geometric_mean(ms: &[Vec<Vec<f64>>]) -> Result<Vec<Vec<f64>>, EvalErr
 
 /// TOPSIS closeness of every alternative.
 pub fn topsis(x: &Matrix, kinds: &[Kind], weights: &[f64], how: Normalization) -> Result<Vec<f64>, EvalError> {
+    Ok(topsis_parts(x, kinds, weights, how, false)?.0)
+}
+
+/// Closeness and, when `parts`, each alternative's squared distances from the anti-ideal
+/// point per criterion (one pass over the normalised columns).
+fn topsis_parts(
+    x: &Matrix,
+    kinds: &[Kind],
+    weights: &[f64],
+    how: Normalization,
+    parts: bool,
+) -> Result<(Vec<f64>, Vec<Vec<f64>>), EvalError> {
     check_kinds(x, kinds)?;
     check_weights(x, weights)?;
     let mut dplus = vec![0.0; x.m];
     let mut dminus = vec![0.0; x.m];
+    let mut sq = if parts { vec![Vec::with_capacity(x.n()); x.m] } else { Vec::new() };
     for ((c, kind), w) in x.cols.iter().zip(kinds).zip(weights) {
         let v: Vec<f64> = normalize_column(c, *kind, how).into_iter().map(|r| r * w).collect();
         let (lo, hi) = min_max(&v);
@@ -426,18 +439,62 @@ pub fn topsis(x: &Matrix, kinds: &[Kind], weights: &[f64], how: Normalization) -
         let benefit = how == Normalization::MinMax || *kind == Kind::Benefit;
         let (best, worst) = if benefit { (hi, lo) } else { (lo, hi) };
         for (i, vi) in v.iter().enumerate() {
+            let down = (vi - worst) * (vi - worst);
             dplus[i] += (vi - best) * (vi - best);
-            dminus[i] += (vi - worst) * (vi - worst);
+            dminus[i] += down;
+            if parts {
+                sq[i].push(down);
+            }
         }
     }
-    Ok(dplus
+    let closeness = dplus
         .into_iter()
         .zip(dminus)
         .map(|(p, q)| {
             let (p, q) = (p.sqrt(), q.sqrt());
             if p + q == 0.0 { 0.5 } else { q / (p + q) }
         })
-        .collect())
+        .collect();
+    Ok((closeness, sq))
+}
+
+/// Per alternative and criterion (`out[i][j]`), TOPSIS closeness split in proportion to each
+/// criterion's share of the squared distance from the anti-ideal point:
+/// `c_i · (v_ij − a⁻_j)² / Σ_k (v_ik − a⁻_k)²`. A row sums to the closeness `c_i`; when the
+/// alternative sits on the anti-ideal point its row is 0 (closeness 0), and when every
+/// alternative is equal (closeness 0.5) the half is split equally.
+pub fn topsis_contributions(
+    x: &Matrix,
+    kinds: &[Kind],
+    weights: &[f64],
+    how: Normalization,
+) -> Result<Vec<Vec<f64>>, EvalError> {
+    Ok(topsis_with_contributions(x, kinds, weights, how)?.1)
+}
+
+/// TOPSIS closeness and its contributions ([`topsis_contributions`]) in one pass.
+pub fn topsis_with_contributions(
+    x: &Matrix,
+    kinds: &[Kind],
+    weights: &[f64],
+    how: Normalization,
+) -> Result<(Vec<f64>, Vec<Vec<f64>>), EvalError> {
+    let n = x.n();
+    let (closeness, parts) = topsis_parts(x, kinds, weights, how, true)?;
+    let split = parts
+        .into_iter()
+        .zip(&closeness)
+        .map(|(p, c)| {
+            let total: f64 = p.iter().sum();
+            if total == 0.0 {
+                let share = if *c == 0.0 { 0.0 } else { c / n as f64 };
+                vec![share; n]
+            } else {
+                p.into_iter().map(|d| c * d / total).collect()
+            }
+        })
+        .collect();
+    Ok((closeness, split))
 }
 
 /// Per alternative and criterion, `w_j·n_ij` on min-max-normalised values (by alternative:
@@ -620,6 +677,25 @@ mod tests {
         assert_eq!(c[1], vec![0.125, 0.375]);
         assert!(matches!(wsum(&x, &k, &[1.0]), Err(EvalError::WeightsLen { given: 1, expected: 2 })));
         assert!(matches!(wsum(&x, &[Kind::Cost], &w), Err(EvalError::KindsLen { given: 1, expected: 2 })));
+    }
+
+    #[test]
+    fn topsis_contributions_add_up_to_the_closeness() {
+        let x = Matrix::from_rows(&[vec![17.0, 12.0, 3.0], vec![10.0, 9.0, 1.0], vec![8.0, 6.0, 2.0]]).unwrap();
+        let k = [Kind::Benefit, Kind::Benefit, Kind::Cost];
+        let w = [0.5, 0.3, 0.2];
+        for how in [Normalization::Vector, Normalization::MinMax] {
+            let c = topsis(&x, &k, &w, how).unwrap();
+            let parts = topsis_contributions(&x, &k, &w, how).unwrap();
+            for (row, ci) in parts.iter().zip(&c) {
+                assert!((row.iter().sum::<f64>() - ci).abs() < 1e-12, "{row:?} {ci}");
+                assert!(row.iter().all(|p| *p >= 0.0));
+            }
+        }
+        let eq = Matrix::from_rows(&[vec![1.0, 1.0], vec![1.0, 1.0]]).unwrap();
+        let parts =
+            topsis_contributions(&eq, &[Kind::Benefit, Kind::Benefit], &[0.5, 0.5], Normalization::Vector).unwrap();
+        assert_eq!(parts[0], vec![0.25, 0.25]);
     }
 
     #[test]

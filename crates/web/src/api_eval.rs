@@ -54,6 +54,9 @@ pub struct ComputeIn {
     /// vector (default) | minmax
     #[serde(default)]
     pub normalization: Option<String>,
+    /// Also each result's per-criterion contributions (adding up to its score).
+    #[serde(default)]
+    pub contributions: bool,
 }
 
 /// Weights and, per id, score and rank: `{"weights":[…],"results":[{"id","score","rank"}]}`
@@ -100,9 +103,11 @@ pub async fn compute(
     };
     // The computation is pure and quick; run it off the async threads all the same, since a
     // request may carry a large matrix.
-    let out = tokio::task::spawn_blocking(move || app::eval::compute(&table, &kinds, &weighting, method, how))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))??;
+    let parts = b.contributions;
+    let out =
+        tokio::task::spawn_blocking(move || app::eval::compute_with(&table, &kinds, &weighting, method, how, parts))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
     Ok(Json(out))
 }
 
