@@ -323,13 +323,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         let id = store::chainmap::insert_segment(&mut tx, chain.id, &new, now, p.by()).await?;
         let after = segment_json(&new, false);
-        store::history::record(&mut tx, "segment", id, None, &after, &[], "编辑", now, p.by()).await?;
-        store::audit::append(
-            &mut tx,
-            now,
-            &audit_entry(&p.actor(), "segment.create", "segment", id, None, Some(after)),
-        )
-        .await?;
+        log_edit(&mut tx, p, "segment.create", id, None, after, now).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -362,13 +356,7 @@ impl App {
         }
         let before = segment_json(&stored_segment(old), old.retired);
         let after = segment_json(&new, retired);
-        store::history::record(&mut tx, "segment", id, Some(&before), &after, &[], "编辑", now, p.by()).await?;
-        store::audit::append(
-            &mut tx,
-            now,
-            &audit_entry(&p.actor(), "segment.update", "segment", id, Some(before), Some(after)),
-        )
-        .await?;
+        log_edit(&mut tx, p, "segment.update", id, Some(before), after, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -525,6 +513,23 @@ impl App {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// One edit of a map entity in its transaction: the field history (source 编辑) and the
+/// audit row. `action` is `entity.verb`; the entity is its first part.
+async fn log_edit(
+    tx: &mut store::Tx,
+    p: &Principal,
+    action: &str,
+    id: i64,
+    before: Option<serde_json::Value>,
+    after: serde_json::Value,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let entity = action.split('.').next().unwrap_or(action);
+    store::history::record(tx, entity, id, before.as_ref(), &after, &[], "编辑", now, p.by()).await?;
+    store::audit::append(tx, now, &audit_entry(&p.actor(), action, entity, id, before, Some(after))).await?;
+    Ok(())
 }
 
 /// A stored segment as an edit of it.
@@ -719,13 +724,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         let id = store::chainmap::insert_item(&mut tx, chain.id, &new, now, p.by()).await?;
         let after = item_json(&new);
-        store::history::record(&mut tx, "chain_list", id, None, &after, &[], "编辑", now, p.by()).await?;
-        store::audit::append(
-            &mut tx,
-            now,
-            &audit_entry(&p.actor(), "chain_list.create", "chain_list", id, None, Some(after)),
-        )
-        .await?;
+        log_edit(&mut tx, p, "chain_list.create", id, None, after, now).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -753,13 +752,7 @@ impl App {
         }
         let before = item_json(&(&old).into());
         let after = item_json(&new);
-        store::history::record(&mut tx, "chain_list", id, Some(&before), &after, &[], "编辑", now, p.by()).await?;
-        store::audit::append(
-            &mut tx,
-            now,
-            &audit_entry(&p.actor(), "chain_list.update", "chain_list", id, Some(before), Some(after)),
-        )
-        .await?;
+        log_edit(&mut tx, p, "chain_list.update", id, Some(before), after, now).await?;
         tx.commit().await?;
         Ok(())
     }

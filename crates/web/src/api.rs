@@ -93,7 +93,7 @@ pub(crate) fn bad_json(e: JsonRejection) -> ApiError {
     ApiError(AppError::invalid("body", msg))
 }
 
-fn id_of(p: Result<Path<i64>, PathRejection>) -> ApiResult<i64> {
+pub(crate) fn id_of(p: Result<Path<i64>, PathRejection>) -> ApiResult<i64> {
     p.map(|Path(id)| id).map_err(|_| ApiError(AppError::NotFound))
 }
 

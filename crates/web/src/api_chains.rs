@@ -37,7 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/chains/{id}/map-history", get(map_history))
 }
 
-fn key_of(p: Result<Path<String>, PathRejection>) -> ApiResult<String> {
+pub(crate) fn key_of(p: Result<Path<String>, PathRejection>) -> ApiResult<String> {
     p.map(|Path(k)| k).map_err(|_| ApiError(AppError::NotFound))
 }
 
@@ -166,6 +166,7 @@ impl SegmentIn {
     }
 }
 
+/// The id of what a POST created (every API module's 201 answer).
 #[derive(Serialize, ToSchema)]
 pub struct Created {
     pub id: i64,

@@ -2,7 +2,8 @@
 //! computation as `qianglian eval compute` (see `app::eval` and `domain::eval`).
 
 use crate::AppState;
-use crate::api::bad_json;
+use crate::api::{bad_json, id_of};
+use crate::api_chains::Created;
 use crate::auth::ApiUser;
 use crate::error::{ApiError, ErrorBody};
 use app::AppError;
@@ -111,10 +112,6 @@ pub async fn compute(
     Ok(Json(out))
 }
 
-fn id_of(p: Result<Path<i64>, PathRejection>) -> Result<i64, ApiError> {
-    p.map(|Path(id)| id).map_err(|_| ApiError(AppError::NotFound))
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct SchemeList {
     /// `id`, `code`, `name`, `target` (leader | member), `chain_id`, `chain_name`, `latest_version`.
@@ -128,25 +125,20 @@ pub async fn schemes(State(s): State<AppState>, u: ApiUser) -> Result<Json<Schem
     Ok(Json(SchemeList { items: s.app.schemes(&u.p).await? }))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct SchemeCreated {
-    pub id: i64,
-}
-
 /// A new scheme and its first version (the office): `{"code","name","target":"leader|member",
 /// "chain","definition":{"dimensions":[{"code","name","indicators":[{"code","name","direction":
 /// "benefit|cost","measure":{"kind":"quantitative","source":{"kind":"indicator","code":"revenue"},
 /// "missing":"exclude|zero|mean|min"}}]}],"weighting":…,"method","normalization"},"note"}`.
 #[utoipa::path(post, path = "/api/v1/evaluations/schemes", request_body = Object,
-    responses((status = 201, body = SchemeCreated), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 201, body = Created), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn create_scheme(
     State(s): State<AppState>,
     u: ApiUser,
     body: Result<Json<app::scheme::NewScheme>, JsonRejection>,
-) -> Result<(StatusCode, Json<SchemeCreated>), ApiError> {
+) -> Result<(StatusCode, Json<Created>), ApiError> {
     let Json(b) = body.map_err(bad_json)?;
     let id = s.app.create_scheme(&u.p, &b).await?;
-    Ok((StatusCode::CREATED, Json(SchemeCreated { id })))
+    Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
 /// A scheme with all its versions (newest first) and their definitions.

@@ -4,6 +4,7 @@
 
 use crate::AppState;
 use crate::api::bad_json;
+use crate::api_chains::{Created, key_of};
 use crate::auth::ApiUser;
 use crate::error::{ApiError, ErrorBody};
 use app::AppError;
@@ -27,10 +28,6 @@ pub fn routes() -> Router<AppState> {
         .route("/targets", get(pushes))
         .route("/targets/{pid}/follow-up", post(follow_up))
         .route("/product-graph", get(product_graph))
-}
-
-fn key_of(p: Result<Path<String>, PathRejection>) -> ApiResult<String> {
-    p.map(|Path(k)| k).map_err(|_| ApiError(AppError::NotFound))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -196,23 +193,18 @@ pub struct MappingIn {
     pub product: String,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct MappingCreated {
-    pub id: i64,
-}
-
 /// Map a reference product onto a segment by hand (accepted).
 #[utoipa::path(post, path = "/api/v1/chains/{id}/product-mappings", params(("id" = String, Path)), request_body = MappingIn,
-    responses((status = 201, body = MappingCreated), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 201, body = Created), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn add_mapping(
     State(s): State<AppState>,
     u: ApiUser,
     id: Result<Path<String>, PathRejection>,
     body: Result<Json<MappingIn>, JsonRejection>,
-) -> ApiResult<(StatusCode, Json<MappingCreated>)> {
+) -> ApiResult<(StatusCode, Json<Created>)> {
     let Json(b) = body.map_err(bad_json)?;
     let id = s.app.add_product_mapping(&u.p, &key_of(id)?, b.segment_id, &b.product).await?;
-    Ok((StatusCode::CREATED, Json(MappingCreated { id })))
+    Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -2,7 +2,7 @@
 //! decision matrix of a chain and year, and the ranking it gives (the same computation as
 //! `qianglian eval compute`), with the matrix as csv for re-verification.
 
-use super::{Nav, Opt, PageError, PageResult, download, fmt_time, opts};
+use super::{Nav, Opt, PageError, PageResult, download, fmt_time, id_of, opts};
 use crate::AppState;
 use crate::auth::WebUser;
 use app::AppError;
@@ -99,10 +99,6 @@ struct SchemeTpl {
     total: usize,
     csv_query: String,
     error: Option<String>,
-}
-
-fn id_of(p: Result<Path<i64>, PathRejection>) -> Result<i64, PageError> {
-    p.map(|Path(id)| id).map_err(|_| PageError(AppError::NotFound))
 }
 
 pub(super) async fn scheme_page(

@@ -613,7 +613,7 @@ pub(super) async fn target_follow_up(
     Query(q): Query<PushParams>,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> PageResult {
-    let id = id.map(|Path(i)| i).map_err(|_| PageError(AppError::NotFound))?;
+    let id = super::id_of(id)?;
     let (form, _) = checked_pairs(&u, form)?;
     let result: Result<String, PageError> = async {
         let step = FollowUp {
