@@ -481,7 +481,7 @@ impl App {
         let placed = self.seed_chain_maps(&actor, &mut rng, now).await?;
         tracing::info!("demo: {placed} enterprises placed on chain maps");
         let graph = self.seed_product_graph(&actor, &mut rng).await?;
-        self.seed_demo_scheme().await?;
+        let scheme = self.seed_demo_scheme().await?;
         tracing::info!(
             "demo: reference product graph of {} products, {} companies ({} proposals)",
             graph.products,
@@ -490,7 +490,7 @@ impl App {
         );
 
         let chief_chain = chains.iter().find(|c| c.code == "gas_chemical").unwrap_or(&chains[0]).code.clone();
-        let plan: [(&str, &str, Role, Option<String>); 12] = [
+        let plan: [(&str, &str, Role, Option<String>); 14] = [
             ("demo.office", "示例·融圈强链办", Role::Office, None),
             ("demo.chief", "示例·链长", Role::Chief, Some(chief_chain.clone())),
             ("demo.leaddept", "示例·市经信局", Role::LeadDept, Some("jxj".into())),
@@ -499,12 +499,15 @@ impl App {
             ("demo.enterprise", "示例·企业用户", Role::Enterprise, first_in_xuanhan),
             ("demo.bank", "示例·银行", Role::Bank, Some("示例银行达州分行".into())),
             ("demo.expert", "示例·专家", Role::Expert, None),
+            ("demo.expert2", "示例·专家二", Role::Expert, None),
+            ("demo.expert3", "示例·专家三", Role::Expert, None),
             ("demo.viewer", "示例·市领导", Role::Viewer, None),
             ("demo.sysadmin", "示例·系统管理员", Role::Sysadmin, None),
             ("demo.secadmin", "示例·安全管理员", Role::Secadmin, None),
             ("demo.auditor", "示例·安全审计员", Role::Auditor, None),
         ];
         let mut accounts = Vec::new();
+        let mut experts = Vec::new();
         for (username, display, role, scope) in plan {
             let grant = Grant::new(role, scope.clone()).map_err(|e| AppError::Internal(e.to_string()))?;
             let password = crate::secret::random_password();
@@ -524,8 +527,13 @@ impl App {
                 .await?;
                 tx.commit().await?;
             }
+            if role == Role::Expert {
+                experts.push(crate::demo_runs::expert_principal(account_id, username, display));
+            }
             accounts.push(DemoAccount { username: username.into(), password, role: role.code().into(), scope });
         }
+        let runs = self.seed_demo_runs(scheme, &experts, &mut rng).await?;
+        tracing::info!("demo: {runs} evaluation runs");
         Ok(DemoReport { chains: chains.len(), enterprises: n, accounts })
     }
 }

@@ -1,5 +1,5 @@
-//! Re-verification of an evaluation (issue 5 part 2): a decision matrix (csv: a header row of
-//! criterion names, the alternative's id in the first column), criterion types, a weighting
+//! Re-verification of an evaluation (issue 5 part 2): a decision matrix (csv or xlsx: a header
+//! row of criterion names, the alternative's id in the first column), criterion types, a weighting
 //! (entropy, CRITIC, equal, given weights, or AHP pairwise matrices) and an aggregation
 //! (TOPSIS or weighted sum) give the weights and, per id, the score and the rank — the same
 //! computation for `qianglian eval compute`, `POST /api/v1/evaluations/compute` and the yearly
@@ -225,20 +225,107 @@ pub fn read_matrix_csv(bytes: &[u8]) -> Result<Table> {
         for (j, cell) in record.iter().skip(1).enumerate() {
             let cell = cell.trim();
             if cell.is_empty() {
-                return Err(bad(format!("第 {line} 行“{}”为空：请补齐或在评价方案中说明缺失值的处理", criteria[j])));
+                return Err(empty_value(line, &criteria[j]));
             }
-            // Plain numbers parse directly; only the others go through the lenient reader.
-            let v = match cell.parse::<f64>() {
-                Ok(v) if v.is_finite() => v,
-                _ => parse_number(cell)
-                    .ok_or_else(|| bad(format!("第 {line} 行“{}”的值“{cell}”不是数值", criteria[j])))?,
-            };
-            row.push(v);
+            row.push(text_value(cell, line, &criteria[j])?);
         }
         ids.push(id);
         rows.push(row);
     }
     Ok(Table { criteria, ids, rows })
+}
+
+fn empty_value(line: usize, criterion: &str) -> AppError {
+    bad(format!("第 {line} 行“{criterion}”为空：请补齐或在评价方案中说明缺失值的处理"))
+}
+
+/// A value written as text (trimmed, not empty): plain numbers parse directly, only the others
+/// go through the lenient reader.
+fn text_value(cell: &str, line: usize, criterion: &str) -> Result<f64> {
+    match cell.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => parse_number(cell).ok_or_else(|| bad(format!("第 {line} 行“{criterion}”的值“{cell}”不是数值"))),
+    }
+}
+
+/// The worksheet [`read_matrix_xlsx`] prefers.
+pub const MATRIX_SHEET: &str = "矩阵";
+
+fn office_err(e: office::OfficeError) -> AppError {
+    AppError::invalid("matrix", e)
+}
+
+/// Read a decision matrix from an xlsx: the worksheet named “矩阵” if the workbook has one,
+/// else its first worksheet with content; the layout and the refusals of [`read_matrix_csv`],
+/// each naming the row as Excel numbers it. Number cells are taken exactly as stored (a run
+/// exported to xlsx recomputes to identical numbers); text cells are read like the csv's.
+pub fn read_matrix_xlsx(bytes: &[u8]) -> Result<Table> {
+    read_matrix_xlsx_named(bytes, "矩阵.xlsx")
+}
+
+fn read_matrix_xlsx_named(bytes: &[u8], file_name: &str) -> Result<Table> {
+    use office::CellValue;
+    let rows = office::read_sheet_values(bytes, file_name, Some(MATRIX_SHEET), &office::Limits::default())
+        .map_err(office_err)?;
+    let mut rows = rows.into_iter();
+    let header_msg = "表头应为：第一列为评价对象编号，其后每列一项指标";
+    let Some((header_line, header)) = rows.next() else {
+        return Err(bad(format!("工作表没有内容；{header_msg}")));
+    };
+    if header.len() < 2 {
+        return Err(bad(header_msg.into()));
+    }
+    let criteria = header[1..]
+        .iter()
+        .enumerate()
+        .map(|(j, c)| match c {
+            CellValue::Empty => Err(bad(format!("第 {header_line} 行第 {} 列的指标名称为空", j + 2))),
+            CellValue::Text(s) => Ok(s.clone()),
+            CellValue::Number(f) => Ok(f.to_string()),
+        })
+        .collect::<Result<Vec<String>>>()?;
+    let n = criteria.len();
+    let mut ids = Vec::new();
+    let mut values = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (line, cells) in rows {
+        // The reader refuses cells right of the header already; kept for the contract.
+        if cells.len() > n + 1 {
+            return Err(bad(format!("第 {line} 行有 {} 列，应为 {} 列", cells.len(), n + 1)));
+        }
+        let id = match cells.first().unwrap_or(&CellValue::Empty) {
+            CellValue::Empty => return Err(bad(format!("第 {line} 行缺少评价对象编号"))),
+            CellValue::Text(s) => s.clone(),
+            CellValue::Number(f) => f.to_string(),
+        };
+        if !seen.insert(id.clone()) {
+            return Err(bad(format!("第 {line} 行的编号“{id}”重复")));
+        }
+        let mut row = Vec::with_capacity(n);
+        for (j, criterion) in criteria.iter().enumerate() {
+            let v = match cells.get(j + 1).unwrap_or(&CellValue::Empty) {
+                CellValue::Empty => return Err(empty_value(line, criterion)),
+                CellValue::Number(f) if f.is_finite() => *f,
+                CellValue::Number(f) => return Err(bad(format!("第 {line} 行“{criterion}”的值“{f}”不是数值"))),
+                CellValue::Text(s) => text_value(s, line, criterion)?,
+            };
+            row.push(v);
+        }
+        ids.push(id);
+        values.push(row);
+    }
+    Ok(Table { criteria, ids, rows: values })
+}
+
+/// Read a decision matrix from an xlsx ([`read_matrix_xlsx`]) or a csv ([`read_matrix_csv`]),
+/// whichever the content is (`file_name` only sharpens the message when the content does not
+/// match its extension).
+pub fn read_matrix(bytes: &[u8], file_name: &str) -> Result<Table> {
+    office::Limits::default().check_size(bytes).map_err(office_err)?;
+    match office::sniff(bytes, file_name).map_err(office_err)? {
+        office::FileKind::Xlsx => read_matrix_xlsx_named(bytes, file_name),
+        office::FileKind::Csv => read_matrix_csv(bytes),
+    }
 }
 
 /// Read a pairwise matrix from csv: square numbers (fractions like `1/3` allowed); a header
@@ -342,6 +429,102 @@ mod tests {
         assert!(err("id,a\nA,x\n").contains("不是数值"));
         assert!(err("id,a\nA,1,2\n").contains("第 2 行有 3 列"));
         assert!(err("id\nA\n").contains("表头"));
+    }
+
+    /// A worksheet to write: name, header, rows.
+    type SheetSpec<'a> = (&'a str, &'a [&'a str], Vec<Vec<office::CellOut>>);
+
+    fn xlsx(sheets: &[SheetSpec<'_>]) -> Vec<u8> {
+        office::write_xlsx_sheets(
+            sheets
+                .iter()
+                .map(|(name, headers, rows)| office::SheetOut {
+                    name: (*name).into(),
+                    headers: headers.iter().map(|h| (*h).into()).collect(),
+                    rows: rows.clone(),
+                })
+                .collect(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn matrix_xlsx_exactly() {
+        use office::CellOut::{Int, Number, Text};
+        let values = [0.1 + 0.2, 1.0 / 3.0, 123_456.789_012_345_67, 1e-300, -2.0 / 3.0, 5e-324];
+        let bytes = xlsx(&[(
+            "Sheet1",
+            &["企业", "产值", "能耗"],
+            vec![
+                vec![Text("A".into()), Number(values[0]), Number(values[1])],
+                vec![],
+                vec![Int(1002), Number(values[2]), Int(7)],
+                vec![Text("C".into()), Number(values[3]), Text("1,200".into())],
+                vec![Text("D".into()), Number(values[4]), Number(values[5])],
+            ],
+        )]);
+        let t = read_matrix_xlsx(&bytes).unwrap();
+        assert_eq!(t.criteria, vec!["产值", "能耗"]);
+        assert_eq!(t.ids, vec!["A", "1002", "C", "D"]);
+        let got: Vec<u64> = t.rows.iter().flatten().map(|v| v.to_bits()).collect();
+        let want: Vec<u64> = [values[0], values[1], values[2], 7.0, values[3], 1200.0, values[4], values[5]]
+            .iter()
+            .map(|v| v.to_bits())
+            .collect();
+        assert_eq!(got, want);
+        // The same by content, whatever the name says.
+        assert_eq!(read_matrix(&bytes, "run.xlsx").unwrap(), t);
+        assert_eq!(read_matrix(&bytes, "run.csv").unwrap(), t);
+        let csv = read_matrix("id,产值\nA,0.30000000000000004\n".as_bytes(), "m.csv").unwrap();
+        assert_eq!(csv.rows[0][0].to_bits(), (0.1_f64 + 0.2).to_bits());
+        // 矩阵 is preferred to an earlier sheet; without it, the first sheet with content.
+        let note = ("说明", &["说明"][..], vec![vec![Text("由系统导出".into())]]);
+        let m = ("矩阵", &["id", "a"][..], vec![vec![Text("X".into()), Number(2.5)]]);
+        let t = read_matrix_xlsx(&xlsx(&[note.clone(), m])).unwrap();
+        assert_eq!((t.ids, t.rows), (vec!["X".to_string()], vec![vec![2.5]]));
+        let other = ("数据", &["id", "b"][..], vec![vec![Text("Y".into()), Number(1.0)]]);
+        let t = read_matrix_xlsx(&xlsx(&[other, note])).unwrap();
+        assert_eq!(t.criteria, vec!["b"]);
+    }
+
+    #[test]
+    fn matrix_xlsx_refusals() {
+        use office::CellOut::{Empty, Number, Text};
+        let err = |rows: Vec<Vec<office::CellOut>>| match read_matrix_xlsx(&xlsx(&[("矩阵", &["id", "a", "b"], rows)]))
+        {
+            Err(AppError::Invalid(e)) => e[0].message.clone(),
+            other => panic!("{other:?}"),
+        };
+        let row = |id: &str, a: office::CellOut, b: office::CellOut| vec![Text(id.into()), a, b];
+        let e = err(vec![row("A", Number(1.0), Number(2.0)), vec![], row("A", Number(3.0), Number(4.0))]);
+        assert!(e.contains("第 4 行的编号“A”重复"), "{e}");
+        let e = err(vec![row("A", Number(1.0), Number(2.0)), row("B", Empty, Number(4.0))]);
+        assert!(e.contains("第 3 行“a”为空"), "{e}");
+        let e = err(vec![row("A", Number(1.0), Empty)]);
+        assert!(e.contains("第 2 行“b”为空"), "{e}");
+        let e = err(vec![row("A", Number(1.0), Text("高".into()))]);
+        assert!(e.contains("第 2 行“b”的值“高”不是数值"), "{e}");
+        let e = err(vec![row("", Number(1.0), Number(2.0))]);
+        assert!(e.contains("第 2 行缺少评价对象编号"), "{e}");
+        let e = err(vec![vec![Text("A".into()), Number(1.0), Number(2.0), Number(3.0)]]);
+        assert!(e.contains("第 2 行") && e.contains("共 3 列"), "{e}");
+        let e = match read_matrix_xlsx(&xlsx(&[("矩阵", &["id"], vec![vec![Text("A".into())]])])) {
+            Err(AppError::Invalid(e)) => e[0].message.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert!(e.contains("表头"), "{e}");
+        let e = match read_matrix_xlsx(&xlsx(&[("矩阵", &["id", "", "b"], vec![])])) {
+            Err(AppError::Invalid(e)) => e[0].message.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert!(e.contains("第 1 行第 2 列的指标名称为空"), "{e}");
+        // Not a workbook: refused with the file reader's message, never a panic.
+        for (bytes, name) in [(&b"id,a\nA,1\n"[..], "m.xlsx"), (b"PK\x03\x04garbage", "m.xlsx"), (b"", "m.csv")] {
+            assert!(matches!(read_matrix(bytes, name), Err(AppError::Invalid(_))), "{name}");
+        }
+        assert!(matches!(read_matrix_xlsx(b"id,a\nA,1\n"), Err(AppError::Invalid(_))));
+        let e = read_matrix(b"id,a\nA,1\n", "m.xlsx").unwrap_err().user_message();
+        assert!(e.contains("扩展名为 .xlsx"), "{e}");
     }
 
     #[test]

@@ -136,7 +136,7 @@ pub struct VersionView {
 }
 
 /// The decision matrix of a scheme's quantitative indicators.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SchemeMatrix {
     pub scheme_id: i64,
     pub version: i64,

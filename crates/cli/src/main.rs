@@ -110,9 +110,12 @@ enum Cmd {
 
 #[derive(Subcommand)]
 enum EvalCmd {
-    /// Weights, and per alternative score and rank, of a decision matrix: the csv has a header
-    /// row of criterion names and the alternative's id in the first column.
+    /// Weights, and per alternative score and rank, of a decision matrix: the csv or xlsx has a
+    /// header row of criterion names and the alternative's id in the first column.
     Compute {
+        /// The decision matrix, .csv (UTF-8) or .xlsx (the sheet named 矩阵, else the first with
+        /// content; numbers read exactly as stored), told apart by content: a header row of
+        /// criterion names after the id column, then one row per alternative.
         #[arg(long)]
         matrix: PathBuf,
         /// Criterion types in column order: b (benefit) or c (cost), e.g. b,b,c.
@@ -602,7 +605,8 @@ async fn run(cli: Cli) -> Result<()> {
                 std::fs::read(f).map_err(|e| app::AppError::invalid("weighting", format!("无法读取 {f}：{e}")))
             };
             let bytes = std::fs::read(&matrix).with_context(|| format!("无法读取 {}", matrix.display()))?;
-            let table = app::eval::read_matrix_csv(&bytes).map_err(fail)?;
+            let name = matrix.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+            let table = app::eval::read_matrix(&bytes, &name).map_err(fail)?;
             let kinds = app::eval::parse_kinds(&types).map_err(fail)?;
             let mut w = app::eval::parse_weighting(&weighting, &read).map_err(fail)?;
             if let app::eval::Weighting::Ahp { override_reason, .. } = &mut w {

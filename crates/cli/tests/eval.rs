@@ -107,3 +107,90 @@ fn eval_compute_and_ahp() {
     let (ok, _, err) = run(&["eval", "compute", "--matrix", ms, "--types", "b,c", "--weighting", "given:1"]);
     assert!(!ok && err.contains("权重有 1 个"), "{err}");
 }
+
+/// A matrix as xlsx reads to the same numbers, bit for bit, as the csv that writes them in
+/// shortest round-trip form: the two runs print identical JSON.
+#[test]
+fn eval_compute_xlsx_matches_csv() {
+    use office::CellOut::{Number, Text};
+    let criteria = ["产值", "研发强度", "能耗"];
+    let ids = ["A", "B", "C", "D", "E"];
+    let rows: Vec<Vec<f64>> = vec![
+        vec![0.1 + 0.2, 1.0 / 3.0, 123_456.789_012_345_67],
+        vec![17.0, 2.0 / 3.0, 1e-300],
+        vec![10.123_456_789_012_345, 0.7 * 3.0, 5.0 / 7.0],
+        vec![1e15 / 3.0, 4.5, 2.0_f64.sqrt()],
+        vec![8.0, 1.2, 9.0],
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("m.csv");
+    let mut text = format!("企业,{}\n", criteria.join(","));
+    for (id, row) in ids.iter().zip(&rows) {
+        text.push_str(&format!("{id},{}\n", row.iter().map(|v| format!("{v}")).collect::<Vec<_>>().join(",")));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let xlsx = dir.path().join("m.xlsx");
+    let mut headers = vec!["企业".to_string()];
+    headers.extend(criteria.iter().map(|c| c.to_string()));
+    let sheets = vec![
+        // A sheet before the matrix: the one named 矩阵 is read.
+        office::SheetOut {
+            name: "说明".into(), headers: vec!["说明".into()], rows: vec![vec![Text("导出".into())]]
+        },
+        office::SheetOut {
+            name: "矩阵".into(),
+            headers,
+            rows: ids
+                .iter()
+                .zip(&rows)
+                .map(|(id, row)| {
+                    let mut cells = vec![Text((*id).into())];
+                    cells.extend(row.iter().map(|v| Number(*v)));
+                    cells
+                })
+                .collect(),
+        },
+    ];
+    std::fs::write(&xlsx, office::write_xlsx_sheets(sheets).unwrap()).unwrap();
+
+    for (weighting, method, extra) in
+        [("entropy", "topsis", None), ("critic", "wsum", Some("--contributions")), ("equal", "topsis", None)]
+    {
+        let outputs: Vec<String> = [&csv, &xlsx]
+            .iter()
+            .map(|m| {
+                let mut args = vec![
+                    "eval",
+                    "compute",
+                    "--matrix",
+                    m.to_str().unwrap(),
+                    "--types",
+                    "b,b,c",
+                    "--weighting",
+                    weighting,
+                    "--method",
+                    method,
+                    "--json",
+                ];
+                args.extend(extra);
+                let (ok, out, err) = run(&args);
+                assert!(ok, "{}: {err}", m.display());
+                out
+            })
+            .collect();
+        let v: serde_json::Value = serde_json::from_str(&outputs[1]).unwrap();
+        assert_eq!(v["results"].as_array().unwrap().len(), 5, "{}", outputs[1]);
+        assert_eq!(outputs[0], outputs[1], "{weighting}/{method}: csv and xlsx differ");
+    }
+
+    // The xlsx's refusals name the row as Excel numbers it.
+    let sheets = vec![office::SheetOut {
+        name: "矩阵".into(),
+        headers: vec!["企业".into(), "产值".into()],
+        rows: vec![vec![Text("A".into()), Number(1.0)], vec![Text("B".into()), Text("很高".into())]],
+    }];
+    std::fs::write(&xlsx, office::write_xlsx_sheets(sheets).unwrap()).unwrap();
+    let (ok, _, err) =
+        run(&["eval", "compute", "--matrix", xlsx.to_str().unwrap(), "--types", "b", "--weighting", "equal"]);
+    assert!(!ok && err.contains("第 3 行“产值”的值“很高”不是数值"), "{err}");
+}

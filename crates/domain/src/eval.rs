@@ -28,7 +28,8 @@
 //!   combine by the element-wise geometric mean. Reciprocity is checked to 1 % (a matrix typed
 //!   with 0.333 for 1/3 passes).
 //! - **Combination.** `α·subjective + (1 − α)·objective`, α in 0..1; given weights are rescaled
-//!   to sum to 1 (negative ones refused).
+//!   to sum to 1 (negative ones refused; weights already summing to 1 within 1e-12 are kept
+//!   as they are, so that a run's printed weights given back reproduce it bit for bit).
 //! - **TOPSIS.** Vector normalisation by default (min-max on request), weighted; the ideal
 //!   point takes each column's best value (the largest for a benefit, the smallest for a cost;
 //!   after min-max normalisation every column is already a benefit), the anti-ideal the
@@ -304,7 +305,9 @@ pub fn equal_weights(n: usize) -> Vec<f64> {
     vec![1.0 / n as f64; n]
 }
 
-/// Given weights rescaled to sum to 1.
+/// Given weights rescaled to sum to 1. Weights that already sum to 1 within 1e-12 are taken
+/// as they are, so that weights printed by a run (shortest round-trip decimals) and given back
+/// reproduce it bit for bit.
 pub fn rescale(w: &[f64]) -> Result<Vec<f64>, EvalError> {
     if let Some(i) = w.iter().position(|v| !v.is_finite() || *v < 0.0) {
         return Err(EvalError::BadWeight(i + 1));
@@ -312,6 +315,9 @@ pub fn rescale(w: &[f64]) -> Result<Vec<f64>, EvalError> {
     let s: f64 = w.iter().sum();
     if s == 0.0 {
         return Err(EvalError::ZeroWeights);
+    }
+    if (s - 1.0).abs() <= 1e-12 {
+        return Ok(w.to_vec());
     }
     Ok(w.iter().map(|v| v / s).collect())
 }
@@ -713,6 +719,10 @@ mod tests {
             Err(EvalError::NotFinite { row: 2, col: 1 })
         ));
         assert_eq!(rescale(&[0.0, 0.0]), Err(EvalError::ZeroWeights));
+        // Already summing to 1 (within 1e-12): kept bit for bit.
+        let w = [0.1, 0.2, 0.7000000000000001];
+        assert_eq!(rescale(&w).unwrap(), w.to_vec());
+        assert_eq!(rescale(&[1.0, 3.0]).unwrap(), vec![0.25, 0.75]);
         assert_eq!(rescale(&[1.0, -1.0]), Err(EvalError::BadWeight(2)));
         assert_eq!(combine(&[1.0], &[1.0], 1.5), Err(EvalError::Alpha(1.5)));
         let c = combine(&[3.0, 1.0], &[0.5, 0.5], 0.4).unwrap();

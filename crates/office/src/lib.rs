@@ -35,6 +35,7 @@ pub use headers::{
 pub use limits::Limits;
 pub use sniff::{FileKind, sniff};
 pub use table::{Row, RowVisitor, Sheet, Table, read_headers, read_table, read_workbook, visit_rows};
+pub use xlsxin::{CellValue, read_sheet_values};
 pub use xlsxout::{CellOut, RowError, SheetOut, content_disposition, error_report_xlsx, write_xlsx, write_xlsx_sheets};
 pub use zipcheck::{check_zip, zip_files};
 

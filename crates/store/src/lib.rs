@@ -16,6 +16,7 @@ pub mod indicator;
 pub mod productgraph;
 pub mod reference;
 pub mod registry;
+pub mod evalrun;
 pub mod scheme;
 pub mod sql;
 

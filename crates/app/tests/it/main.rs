@@ -8,6 +8,7 @@ mod chainmap;
 mod chainmap_import;
 mod demo;
 mod enterprises;
+mod evalrun;
 mod harness;
 mod import;
 mod productgraph;

@@ -99,8 +99,13 @@ async fn migrations_in_lockstep() {
         "enterprise",
         "enterprise_alias",
         "enterprise_chain",
+        "eval_result",
+        "eval_review",
+        "eval_run",
+        "eval_run_expert",
         "eval_scheme",
         "eval_scheme_version",
+        "eval_score",
         "field",
         "field_history",
         "gradient_status",
@@ -133,6 +138,9 @@ async fn migrations_in_lockstep() {
         "target",
         "target_event",
         "target_push",
+        "tier_entry",
+        "tier_exit",
+        "tier_history",
     ]
     .into_iter()
     .map(String::from)
@@ -151,7 +159,7 @@ async fn migrations_in_lockstep() {
     assert!(a.contains(&("size_threshold".into(), "large_min".into(), "double precision".into(), true)));
     assert!(a.contains(&("enterprise".into(), "above_scale".into(), "boolean".into(), true)));
     assert!(a.contains(&("indicator_value".into(), "value".into(), "double precision".into(), true)));
-    assert_eq!(a.len(), 351, "column count");
+    assert_eq!(a.len(), 433, "column count");
     assert_eq!(sqlite_indexes(lite).await, pg_indexes(pg, &schema).await, "indexes");
 }
 
