@@ -27,6 +27,7 @@ pub mod productgraph;
 pub mod reference;
 pub mod registry;
 pub mod scheme;
+pub mod scheme_xlsx;
 pub mod search;
 pub mod secret;
 

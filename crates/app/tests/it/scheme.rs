@@ -252,3 +252,66 @@ async fn office_defines_versions_and_computes_a_scheme() {
         assert!(matches!(app.scheme_matrix(&lead, id, None, None, 1900).await, Err(AppError::Invalid(_))));
     }
 }
+
+#[tokio::test]
+async fn office_defines_a_scheme_in_excel() {
+    use app::scheme_xlsx::{SchemeUpload, definition_xlsx};
+    for t in backends().await {
+        let app = &t.app;
+        let n = t.name();
+        let office = principal(app, "office", "强链办", &["office"]).await;
+        let lead = principal(app, "lead", "经信局", &["lead_dept:jxj"]).await;
+        crate::harness::test_chain(app, "xlsx_chain", "jxj").await;
+        let bytes = definition_xlsx(&definition()).expect("template");
+        let up = SchemeUpload {
+            weighting: "entropy".into(),
+            method: "topsis".into(),
+            normalization: "vector".into(),
+            ..Default::default()
+        };
+        let audits = audit_rows(app).await;
+        let create = |p, bytes: Vec<u8>, up: SchemeUpload| {
+            let p: app::account::Principal = p;
+            async move {
+                app.create_scheme_from_xlsx(
+                    &p,
+                    "xl",
+                    "Excel 方案",
+                    "leader",
+                    Some("xlsx_chain".into()),
+                    &bytes,
+                    "方案.xlsx",
+                    &up,
+                )
+                .await
+            }
+        };
+        assert!(matches!(create(lead.clone(), bytes.clone(), up.clone()).await, Err(AppError::Forbidden(_))), "{n}");
+        assert!(
+            matches!(create(office.clone(), b"garbage".to_vec(), up.clone()).await, Err(AppError::Invalid(_))),
+            "{n}"
+        );
+        let given = SchemeUpload { weighting: "given".into(), ..up.clone() };
+        match create(office.clone(), bytes.clone(), given).await {
+            Err(AppError::Invalid(e)) => assert!(e[0].message.contains("权重"), "{n}: {e:?}"),
+            other => panic!("{n}: {other:?}"),
+        }
+        assert_eq!(count(app, "SELECT COUNT(*) FROM eval_scheme").await, 0, "{n}");
+        assert_eq!(audit_rows(app).await, audits, "{n}");
+        let id = create(office.clone(), bytes.clone(), up.clone()).await.expect("created");
+        let view = app.scheme(&office, id).await.expect("view");
+        assert_eq!(view.versions[0].definition, definition(), "{n}: the tree as uploaded");
+        // Revised: downloaded, uploaded again with CRITIC as version 2.
+        let current = app.scheme_xlsx(&lead, id, None).await.expect("download");
+        let critic = SchemeUpload { weighting: "critic".into(), note: "改用 CRITIC".into(), ..up.clone() };
+        assert_eq!(
+            app.add_scheme_version_from_xlsx(&office, id, &current, "方案.xlsx", &critic).await.expect("v2"),
+            2,
+            "{n}"
+        );
+        let view = app.scheme(&office, id).await.expect("view");
+        assert_eq!(view.versions[0].definition.weighting, Weighting::Critic, "{n}");
+        assert_eq!(view.versions[0].definition.dimensions, definition().dimensions, "{n}");
+        assert_eq!(audit_rows(app).await, audits + 2, "{n}");
+    }
+}
