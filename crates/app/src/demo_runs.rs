@@ -140,6 +140,7 @@ impl App {
                         .await?;
                     }
                 }
+                let v = self.run_view(&office, run).await?;
                 self.review_run(&office, run, ReviewAction::Comment, "数据已与统计部门核对（示例）", v.run.row_version)
                     .await?;
                 self.review_run(&office, run, ReviewAction::Approve, "同意（示例）", v.run.row_version).await?;

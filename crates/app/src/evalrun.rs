@@ -12,7 +12,7 @@
 //!   aggregated ([`Aggregation`]: mean; median; or trimmed mean — the highest and the lowest
 //!   dropped when there are five or more), and a score is flagged as an outlier when it lies
 //!   more than `outlier × scale` from the median of that enterprise's scores on that
-//!   indicator; the whole matrix (quantitative and aggregated qualitative columns, in the
+//!   indicator (with three scores or more); the whole matrix (quantitative and aggregated qualitative columns, in the
 //!   scheme's order) goes through [`crate::eval::compute_with`] with contributions, and tiers
 //!   are proposed ([`propose_tiers`]);
 //! - **reviewed** by the office: comments, changed tiers (with a reason), returned to the
@@ -21,10 +21,12 @@
 //!
 //! Exit procedure: `warning` (the run found the enterprise under the bar, or it was not
 //! evaluated) → `initiated` (by the office, or by itself when the next year's run fails it
-//! again) → `exited` (removed from the ledger); closed as `lifted` when the enterprise meets
-//! the bar again or the office lifts it, `withdrawn` when its appeal is upheld. The
-//! enterprise (or the office on its behalf) may appeal while it is open; an exit cannot be
-//! completed while an appeal waits for a decision.
+//! again in the following year's run) → `exited` (removed from the ledger); closed as `lifted`
+//! when a warned enterprise meets the bar in a later run or the office lifts it, `withdrawn`
+//! when its appeal is upheld. The enterprise (or the office on its behalf) may appeal once
+//! while it is open; an exit cannot be completed while an appeal waits for a decision. Runs
+//! of a chain are approved year by year: never two for a year, never an earlier year after
+//! a later one.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -277,11 +279,12 @@ fn median(v: &[f64]) -> f64 {
     if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
 }
 
-/// Which of the scores lie more than `limit` from their median.
+/// Which of the scores lie more than `limit` from their median; with fewer than three scores
+/// there is no telling which one strays, and none is flagged.
 pub fn outliers(scores: &[f64], limit: f64) -> Vec<bool> {
     let mut v = scores.to_vec();
     v.sort_by(f64::total_cmp);
-    if v.len() < 2 {
+    if v.len() < 3 {
         return vec![false; scores.len()];
     }
     let m = median(&v);
@@ -305,6 +308,7 @@ pub struct Outlier {
     pub enterprise_id: i64,
     pub enterprise: String,
     pub indicator: String,
+    pub expert_id: i64,
     pub expert: String,
     pub score: f64,
     pub median: f64,
@@ -418,10 +422,42 @@ pub struct RunView {
     pub expected_scores: usize,
 }
 
+/// What an expert sees of a run: not its snapshot, results or other experts' scores.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunHead {
+    pub id: i64,
+    pub scheme_id: i64,
+    pub scheme_name: String,
+    pub scheme_version: i64,
+    pub target: String,
+    pub chain_id: i64,
+    pub chain_code: String,
+    pub chain_name: String,
+    pub year: i64,
+    pub status: String,
+}
+
+impl From<&st::RunRow> for RunHead {
+    fn from(r: &st::RunRow) -> Self {
+        RunHead {
+            id: r.id,
+            scheme_id: r.scheme_id,
+            scheme_name: r.scheme_name.clone(),
+            scheme_version: r.scheme_version,
+            target: r.target.clone(),
+            chain_id: r.chain_id,
+            chain_code: r.chain_code.clone(),
+            chain_name: r.chain_name.clone(),
+            year: r.year,
+            status: r.status.clone(),
+        }
+    }
+}
+
 /// An expert's form for a run.
 #[derive(Clone, Debug, Serialize)]
 pub struct ScoringForm {
-    pub run: st::RunRow,
+    pub run: RunHead,
     pub indicators: Vec<QualIndicator>,
     /// (id, name, USCC) of the run's enterprises.
     pub enterprises: Vec<(i64, String, String)>,
@@ -723,8 +759,12 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         self.run_for_change(&mut tx, run_id, &["scoring"]).await?;
-        if !st::add_expert(&mut tx, run_id, account.id, now).await? {
-            return Err(AppError::Conflict(format!("“{}”已是本批次的评审专家", account.display_name)));
+        let taken = || AppError::Conflict(format!("“{}”已是本批次的评审专家", account.display_name));
+        match st::add_expert(&mut tx, run_id, account.id, now).await {
+            Ok(true) => {}
+            Ok(false) => return Err(taken()),
+            Err(e) if e.is_unique_violation() => return Err(taken()),
+            Err(e) => return Err(e.into()),
         }
         st::add_review(&mut tx, run_id, "expert", &format!("指派专家 {}", account.display_name), now, p.by()).await?;
         let after = serde_json::json!({"account_id": account.id, "username": account.username});
@@ -767,11 +807,15 @@ impl App {
     }
 
     /// The runs an expert is assigned to.
-    pub async fn expert_runs(&self, p: &Principal) -> Result<Vec<(st::RunRow, ExpertView)>> {
+    pub async fn expert_runs(&self, p: &Principal) -> Result<Vec<(RunHead, ExpertView)>> {
         if !p.has(Role::Expert) {
             return Err(AppError::Forbidden("只有评审专家可以查看评分任务".into()));
         }
-        Ok(st::runs_of_expert(&self.db, p.account_id).await?.into_iter().map(|(r, x)| (r, expert_view(&x))).collect())
+        Ok(st::runs_of_expert(&self.db, p.account_id)
+            .await?
+            .into_iter()
+            .map(|(r, x)| (RunHead::from(&r), expert_view(&x)))
+            .collect())
     }
 
     async fn my_assignment(&self, p: &Principal, run_id: i64) -> Result<(st::RunRow, st::ExpertRow)> {
@@ -802,7 +846,7 @@ impl App {
             .zip(&snapshot.usccs)
             .filter_map(|((id, n), u)| Some((id.parse().ok()?, n.clone(), u.clone())))
             .collect();
-        let scores = st::scores(&self.db, run_id).await?.into_iter().filter(|s| s.account_id == p.account_id).collect();
+        let scores = st::scores_of(&self.db, run_id, p.account_id).await?;
         let view = expert_view(&x);
         Ok(ScoringForm {
             indicators: qualitative(&snapshot.definition),
@@ -812,7 +856,7 @@ impl App {
             declaration: view.declaration,
             submitted: view.submitted,
             scores,
-            run,
+            run: RunHead::from(&run),
         })
     }
 
@@ -966,14 +1010,16 @@ impl App {
     }
 
     /// Compute a run: aggregate the submitted experts' scores, compute weights, scores, ranks
-    /// and contributions of the whole matrix, and propose tiers. The office only; again after a
-    /// return.
+    /// and contributions of the whole matrix, and propose tiers. The office only; once per
+    /// scoring round (again after a return).
     pub async fn compute_run(&self, p: &Principal, run_id: i64, row_version: i64) -> Result<usize> {
         self.require_run_office(p)?;
         let now = self.now();
-        let experts = st::experts(&self.db, run_id).await?;
         let mut tx = self.db.begin().await?;
-        let run = self.run_for_change(&mut tx, run_id, &["scoring", "computed"]).await?;
+        // Computed once per scoring round: the inputs are fixed, and a second computation
+        // would undo the office's reviewed tier changes (a return reopens the round).
+        let run = self.run_for_change(&mut tx, run_id, &["scoring"]).await?;
+        let experts = st::experts_tx(&mut tx, run_id).await?;
         if run.row_version != row_version {
             return Err(stale());
         }
@@ -1024,6 +1070,7 @@ impl App {
                             enterprise_id: *e,
                             enterprise: m.names[r].clone(),
                             indicator: q.name.clone(),
+                            expert_id: *expert,
                             expert: submitted.get(expert).cloned().unwrap_or_default(),
                             score: *score,
                             median: med,
@@ -1123,7 +1170,11 @@ impl App {
             ahp: computed.ahp,
             notes,
             outliers: outlier_list,
-            experts: submitted.values().cloned().collect(),
+            experts: {
+                let mut e: Vec<String> = submitted.values().cloned().collect();
+                e.sort();
+                e
+            },
             method: if def.method == Method::Wsum { "wsum" } else { "topsis" }.into(),
             normalization: if def.normalization == Normalization::MinMax { "minmax" } else { "vector" }.into(),
         };
@@ -1189,6 +1240,7 @@ impl App {
             return Err(AppError::invalid("reason", "理由不超过 500 字"));
         }
         st::set_tier(&mut tx, run_id, enterprise_id, tier, reason).await?;
+        st::bump(&mut tx, run_id).await?;
         st::add_review(
             &mut tx,
             run_id,
@@ -1261,15 +1313,33 @@ impl App {
                 st::add_review(&mut tx, run_id, "return", comment, now, p.by()).await?;
             }
             ReviewAction::Approve => {
-                if let Some(other) = st::approved_run_exists(&mut tx, &run.target, run.chain_id, run.year).await? {
-                    return Err(AppError::Conflict(format!(
-                        "{} {} 年度已有审定的评价批次（第 {other} 号），不能重复审定",
-                        run.chain_name, run.year
-                    )));
+                // The ledger moves forward year by year: one approved run per year, in order.
+                match st::approved_run_since(&mut tx, &run.target, run.chain_id, run.year).await? {
+                    Some((other, y)) if y == run.year => {
+                        return Err(AppError::Conflict(format!(
+                            "{} {} 年度已有审定的评价批次（第 {other} 号），不能重复审定",
+                            run.chain_name, run.year
+                        )));
+                    }
+                    Some((other, y)) => {
+                        return Err(AppError::Conflict(format!(
+                            "{} 已审定 {y} 年度的评价批次（第 {other} 号），不能再审定更早的 {} 年度",
+                            run.chain_name, run.year
+                        )));
+                    }
+                    None => {}
                 }
                 summary = self.apply_to_ledger(&mut tx, p, &run, now).await?;
-                if !st::set_status(&mut tx, run_id, row_version, "approved", now).await? {
-                    return Err(stale());
+                match st::set_status(&mut tx, run_id, row_version, "approved", now).await {
+                    Ok(true) => {}
+                    Ok(false) => return Err(stale()),
+                    Err(e) if e.is_unique_violation() => {
+                        return Err(AppError::Conflict(format!(
+                            "{} {} 年度已有审定的评价批次",
+                            run.chain_name, run.year
+                        )));
+                    }
+                    Err(e) => return Err(e.into()),
                 }
                 st::set_approved(&mut tx, run_id, now, p.by()).await?;
                 let text = format!(
@@ -1365,8 +1435,20 @@ impl App {
                         p.by(),
                     )
                     .await?;
-                    if let Some(x) = st::open_exit_tx(tx, &run.target, run.chain_id, r.enterprise_id).await?
-                        && r.score >= config.bar
+                    if r.score < config.bar {
+                        // Kept in a tier on review, but under the bar: the procedure still applies.
+                        if let Some(c) = cur {
+                            let kept = st::EntryRow { tier: t.clone(), ..c.clone() };
+                            let why = format!(
+                                "{year} 年度评价得分 {:.4} 低于年度门槛 {}（复核保留{}）",
+                                r.score,
+                                config.bar,
+                                tier_label(t)
+                            );
+                            self.fail_bar(tx, p, run, &kept, why, now, &mut s).await?;
+                        }
+                    } else if let Some(x) = st::open_exit_tx(tx, &run.target, run.chain_id, r.enterprise_id).await?
+                        && x.state == "warning"
                     {
                         let why = format!("{year} 年度评价得分 {:.4} 达到年度门槛 {}，解除", r.score, config.bar);
                         st::step_exit(
@@ -1451,7 +1533,13 @@ impl App {
                 st::insert_exit(tx, &run.target, run.chain_id, c.enterprise_id, Some(run.id), &why, now).await?;
                 s.warnings += 1;
             }
-            Some(x) if x.state == "warning" && x.run_id != Some(run.id) => {
+            Some(x)
+                if x.state == "warning"
+                    && match x.run_id {
+                        Some(r) => st::run_year_tx(tx, r).await? == Some(run.year - 1),
+                        None => false,
+                    } =>
+            {
                 st::step_exit(tx, x.id, x.row_version, st::ExitStep::Initiate, now).await?;
                 hist.event = "initiated";
                 hist.reason = format!("连续两个年度未达到年度门槛：{why}");
@@ -1538,6 +1626,9 @@ impl App {
             ExitAction::Appeal { text } => {
                 if pending_appeal {
                     return Err(AppError::Conflict("已有一项申诉等待答复".into()));
+                }
+                if x.appeal.is_some() {
+                    return Err(AppError::Conflict("该退出程序的申诉已答复，不能再次申诉".into()));
                 }
                 let r = need(text, "申诉理由")?;
                 (st::ExitStep::Appeal { text: "" }, "appealed", r, x.state.as_str())
@@ -1745,8 +1836,8 @@ impl App {
             res.ids.iter().zip(&res.names).filter_map(|(i, n)| Some((i.parse().ok()?, n.clone()))).collect();
         let ind_names: HashMap<&str, &str> =
             res.codes.iter().map(String::as_str).zip(res.criteria.iter().map(String::as_str)).collect();
-        let flagged: HashSet<(i64, &str, &str)> =
-            res.outliers.iter().map(|o| (o.enterprise_id, o.indicator.as_str(), o.expert.as_str())).collect();
+        let flagged: HashSet<(i64, &str, i64)> =
+            res.outliers.iter().map(|o| (o.enterprise_id, o.indicator.as_str(), o.expert_id)).collect();
         let mut score_rows = Vec::new();
         for s in st::scores(&self.db, run_id).await? {
             if !submitted.contains(&s.account_id) || !names.contains_key(&s.enterprise_id) {
@@ -1754,7 +1845,7 @@ impl App {
             }
             let expert = experts.get(&s.account_id).cloned().unwrap_or_default();
             let ind = ind_names.get(s.indicator.as_str()).copied().unwrap_or(s.indicator.as_str());
-            let outlier = flagged.contains(&(s.enterprise_id, ind, expert.as_str()));
+            let outlier = flagged.contains(&(s.enterprise_id, ind, s.account_id));
             score_rows.push(vec![
                 expert.into(),
                 names.get(&s.enterprise_id).cloned().unwrap_or_default().into(),
@@ -1848,7 +1939,12 @@ mod tests {
         assert_eq!(aggregate(&[9.0, 1.0, 8.0], Aggregation::Trimmed), 6.0, "fewer than five: the mean");
         assert_eq!(outliers(&[9.0, 1.0, 8.0], 2.5), vec![false, true, false]);
         assert_eq!(outliers(&[5.0], 2.5), vec![false]);
-        assert_eq!(outliers(&[5.0, 7.5], 1.25), vec![false, false], "exactly at the limit is not an outlier");
+        assert_eq!(
+            outliers(&[5.0, 7.5, 10.0], 2.5),
+            vec![false, false, false],
+            "exactly at the limit is not an outlier"
+        );
+        assert_eq!(outliers(&[0.0, 10.0], 2.5), vec![false, false], "two scores: no telling which strays");
     }
 
     #[test]

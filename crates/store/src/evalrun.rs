@@ -35,6 +35,12 @@ const RUN_SELECT: &str = "SELECT r.id, r.scheme_id, s.name AS scheme_name, r.sch
      r.created_at, r.computed_at, r.approved_at \
      FROM eval_run r JOIN eval_scheme s ON s.id = r.scheme_id JOIN chain c ON c.id = r.chain_id";
 
+/// The same columns without the large ones (config, snapshot, result: empty), for lists.
+const RUN_HEAD_SELECT: &str = "SELECT r.id, r.scheme_id, s.name AS scheme_name, r.scheme_version, r.target, r.chain_id, \
+     c.code AS chain_code, c.name AS chain_name, r.year, r.status, '' AS config, '' AS snapshot, CAST(NULL AS TEXT) AS result, \
+     r.row_version, r.created_at, r.computed_at, r.approved_at \
+     FROM eval_run r JOIN eval_scheme s ON s.id = r.scheme_id JOIN chain c ON c.id = r.chain_id";
+
 pub struct NewRun<'a> {
     pub scheme_id: i64,
     pub scheme_version: i64,
@@ -78,8 +84,9 @@ pub struct RunFilter {
     pub chains: Option<Vec<String>>,
 }
 
+/// Runs without their large columns (see [`RUN_HEAD_SELECT`]).
 pub async fn runs(db: &Db, f: &RunFilter) -> Result<Vec<RunRow>> {
-    let mut q = Sql::new(&format!("{RUN_SELECT} WHERE 1 = 1"));
+    let mut q = Sql::new(&format!("{RUN_HEAD_SELECT} WHERE 1 = 1"));
     if let Some(s) = f.scheme_id {
         q.push(" AND r.scheme_id = ").bind(s);
     }
@@ -131,11 +138,28 @@ pub async fn set_approved(tx: &mut Tx, id: i64, at: DateTime<Utc>, by: Option<i6
     Ok(())
 }
 
-/// Whether another run of this target, chain and year is approved.
-pub async fn approved_run_exists(tx: &mut Tx, target: &str, chain_id: i64, year: i64) -> Result<Option<i64>> {
-    let mut q = Sql::new("SELECT id FROM eval_run WHERE status = 'approved' AND target = ");
-    q.bind(target).push(" AND chain_id = ").bind(chain_id).push(" AND year = ").bind(year);
+/// The approved run of this target and chain with the latest year at or after `year`:
+/// (id, year).
+pub async fn approved_run_since(tx: &mut Tx, target: &str, chain_id: i64, year: i64) -> Result<Option<(i64, i64)>> {
+    let mut q = Sql::new("SELECT id, year FROM eval_run WHERE status = 'approved' AND target = ");
+    q.bind(target).push(" AND chain_id = ").bind(chain_id).push(" AND year >= ").bind(year);
+    q.push(" ORDER BY year DESC, id DESC LIMIT 1");
+    q.fetch_optional_tx::<(i64, i64)>(tx).await
+}
+
+/// The year of a run.
+pub async fn run_year_tx(tx: &mut Tx, id: i64) -> Result<Option<i64>> {
+    let mut q = Sql::new("SELECT year FROM eval_run WHERE id = ");
+    q.bind(id);
     Ok(q.fetch_optional_tx::<(i64,)>(tx).await?.map(|r| r.0))
+}
+
+/// A reviewed change of a computed run (a tier) makes earlier reads stale.
+pub async fn bump(tx: &mut Tx, id: i64) -> Result<()> {
+    let mut q = Sql::new("UPDATE eval_run SET row_version = row_version + 1 WHERE id = ");
+    q.bind(id);
+    q.execute_tx(tx).await?;
+    Ok(())
 }
 
 // ---- experts ----
@@ -171,13 +195,21 @@ pub async fn expert_tx(tx: &mut Tx, run_id: i64, account_id: i64) -> Result<Opti
     q.fetch_optional_tx(tx).await
 }
 
-/// The runs an expert is assigned to, newest first.
+pub async fn experts_tx(tx: &mut Tx, run_id: i64) -> Result<Vec<ExpertRow>> {
+    let mut q = Sql::new(&format!("{EXPERT_SELECT} WHERE x.run_id = "));
+    q.bind(run_id).push(" ORDER BY x.assigned_at, x.account_id");
+    q.fetch_all_tx(tx).await
+}
+
+/// The runs an expert is assigned to (without their large columns), newest first.
 pub async fn runs_of_expert(db: &Db, account_id: i64) -> Result<Vec<(RunRow, ExpertRow)>> {
     let mut q = Sql::new(&format!("{EXPERT_SELECT} WHERE x.account_id = "));
     q.bind(account_id).push(" ORDER BY x.run_id DESC");
     let mut out = Vec::new();
     for x in q.fetch_all::<ExpertRow>(db).await? {
-        if let Some(r) = run(db, x.run_id).await? {
+        let mut q = Sql::new(&format!("{RUN_HEAD_SELECT} WHERE r.id = "));
+        q.bind(x.run_id);
+        if let Some(r) = q.fetch_optional::<RunRow>(db).await? {
             out.push((r, x));
         }
     }
@@ -249,6 +281,13 @@ pub struct ScoreRow {
 pub async fn scores(db: &Db, run_id: i64) -> Result<Vec<ScoreRow>> {
     let mut q = Sql::new("SELECT account_id, enterprise_id, indicator, score, note FROM eval_score WHERE run_id = ");
     q.bind(run_id).push(" ORDER BY account_id, enterprise_id, indicator");
+    q.fetch_all(db).await
+}
+
+/// One expert's scores of a run.
+pub async fn scores_of(db: &Db, run_id: i64, account_id: i64) -> Result<Vec<ScoreRow>> {
+    let mut q = Sql::new("SELECT account_id, enterprise_id, indicator, score, note FROM eval_score WHERE run_id = ");
+    q.bind(run_id).push(" AND account_id = ").bind(account_id).push(" ORDER BY enterprise_id, indicator");
     q.fetch_all(db).await
 }
 

@@ -9,6 +9,7 @@ pub mod chainmap;
 pub mod db;
 pub mod enterprise;
 pub mod error;
+pub mod evalrun;
 pub mod feed;
 pub mod gradient;
 pub mod history;
@@ -16,7 +17,6 @@ pub mod indicator;
 pub mod productgraph;
 pub mod reference;
 pub mod registry;
-pub mod evalrun;
 pub mod scheme;
 pub mod sql;
 

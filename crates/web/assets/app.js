@@ -37,6 +37,28 @@ document.addEventListener("DOMContentLoaded", function () {
   window.addEventListener("resize", function () { chart.resize(); });
 });
 
+// Contributions of an enterprise's latest evaluation (enterprise page): one horizontal bar
+// per indicator. The same numbers are in the table below it.
+document.addEventListener("DOMContentLoaded", function () {
+  var el = document.getElementById("contribution-chart");
+  if (!el || !window.echarts) return;
+  var d = JSON.parse(el.getAttribute("data-chart"));
+  el.style.height = Math.max(160, d.names.length * 36 + 50) + "px";
+  var chart = window.echarts.init(el);
+  chart.setOption({
+    color: ["#1f4e8c"],
+    tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+    grid: { left: 8, right: 56, top: 10, bottom: 24, containLabel: true },
+    xAxis: { type: "value", name: "贡献", nameLocation: "end" },
+    yAxis: { type: "category", inverse: true, data: d.names, axisLabel: { width: 110, overflow: "truncate" } },
+    series: [{
+      type: "bar", data: d.values, barMaxWidth: 22,
+      label: { show: true, position: "right", formatter: function (p) { return Number(p.value).toFixed(4); } }
+    }]
+  });
+  window.addEventListener("resize", function () { chart.resize(); });
+});
+
 // Chain map: stages as columns, segments coloured by strength, counts on nodes; zoom and
 // pan (roam); a click scrolls to the segment's row; region and role filters dim segments
 // without matching enterprises; the toolbox saves a PNG.

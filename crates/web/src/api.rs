@@ -30,7 +30,10 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
         crate::api_targets::follow_up, crate::api_targets::mappings, crate::api_targets::add_mapping,
         crate::api_targets::review_mapping, crate::api_targets::product_graph, crate::api_eval::compute,
         crate::api_eval::schemes, crate::api_eval::create_scheme, crate::api_eval::scheme, crate::api_eval::add_version,
-        crate::api_eval::matrix),
+        crate::api_eval::matrix, crate::api_runs::runs, crate::api_runs::create_run, crate::api_runs::run,
+        crate::api_runs::assign_expert, crate::api_runs::remove_expert, crate::api_runs::scoring, crate::api_runs::declare,
+        crate::api_runs::save_scores, crate::api_runs::compute, crate::api_runs::set_tier, crate::api_runs::review,
+        crate::api_runs::export, crate::api_runs::ledger, crate::api_runs::exit_step),
     components(schemas(ErrorBody, crate::error::FieldErrorDoc)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -72,6 +75,7 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::api_chains::routes())
         .merge(crate::api_targets::routes())
         .merge(crate::api_eval::routes())
+        .merge(crate::api_runs::routes())
 }
 
 async fn openapi() -> Response {

@@ -21,6 +21,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 mod chains;
+mod evalrun;
 mod evaluation;
 mod targets;
 
@@ -52,6 +53,20 @@ pub fn routes() -> Router<AppState> {
         .route("/evaluations", get(evaluation::schemes_page))
         .route("/evaluations/{id}", get(evaluation::scheme_page))
         .route("/evaluations/{id}/matrix.csv", get(evaluation::scheme_matrix_csv))
+        .route("/evaluations/{id}/runs", post(evalrun::create_run))
+        .route("/evaluations/runs", get(evalrun::runs_page))
+        .route("/evaluations/runs/{id}", get(evalrun::run_page))
+        .route("/evaluations/runs/{id}/export.xlsx", get(evalrun::run_xlsx))
+        .route("/evaluations/runs/{id}/experts", post(evalrun::assign_expert))
+        .route("/evaluations/runs/{id}/experts/{account}/remove", post(evalrun::remove_expert))
+        .route("/evaluations/runs/{id}/compute", post(evalrun::compute))
+        .route("/evaluations/runs/{id}/results/{enterprise}", post(evalrun::set_tier))
+        .route("/evaluations/runs/{id}/review", post(evalrun::review))
+        .route("/evaluations/runs/{id}/score", get(evalrun::score_page).post(evalrun::score_submit))
+        .route("/evaluations/runs/{id}/declaration", post(evalrun::declare))
+        .route("/evaluations/scoring", get(evalrun::scoring_page))
+        .route("/evaluations/ledger", get(evalrun::ledger_page))
+        .route("/evaluations/exits/{id}", post(evalrun::exit_step))
         .route("/targets.xlsx", get(targets::targets_xlsx))
         .route("/targets/{id}/follow-up", post(targets::target_follow_up))
         .route("/", get(home))
@@ -97,6 +112,8 @@ pub struct Nav {
     pub import: bool,
     pub registry: bool,
     pub chains: bool,
+    /// An expert's scoring tasks (experts have no chain access).
+    pub scoring: bool,
 }
 
 impl Nav {
@@ -122,6 +139,7 @@ impl Nav {
             import: p.enterprise_scope.writes_anything(),
             registry: p.enterprise_scope.writes_anything(),
             chains: app::chainmap::may_read_chains(p),
+            scoring: p.has(Role::Expert),
         }
     }
 }
@@ -547,21 +565,32 @@ struct EnterpriseTpl {
     chart_json: String,
     honours: Vec<app::store::gradient::HonourRow>,
     gradients: Vec<(String, String, bool, bool, String)>,
+    /// 链主评价: its tiers, exit procedures and approved runs (none when there is nothing).
+    evaluation: Option<evalrun::EvalSection>,
 }
 
-async fn enterprise_detail(State(s): State<AppState>, u: WebUser, id: Result<Path<i64>, PathRejection>) -> PageResult {
-    detail_view(&s, &u.p, id_of(id)?, None, vec![]).await
+async fn enterprise_detail(
+    State(s): State<AppState>,
+    u: WebUser,
+    id: Result<Path<i64>, PathRejection>,
+    Query(q): Query<evalrun::MsgQuery>,
+) -> PageResult {
+    let msg = evalrun::EvalMsg { error: None, notice: Some(q.msg).filter(|m| !m.trim().is_empty()) };
+    detail_view(&s, &u.p, id_of(id)?, None, vec![], msg).await
 }
 
-/// The enterprise page; `proposed` keeps a failed correction form's values and `errors` its messages.
+/// The enterprise page; `proposed` keeps a failed correction form's values and `errors` its
+/// messages; `eval` is the message of its evaluation section (an appeal).
 async fn detail_view(
     s: &AppState,
     p: &Principal,
     id: i64,
     proposed: Option<(&HashMap<String, String>, String)>,
     errors: Vec<String>,
+    eval: evalrun::EvalMsg,
 ) -> PageResult {
     let page = s.app.enterprise_page(p, id).await?;
+    let evaluation = evalrun::enterprise_section(s, p, id, eval).await?;
     let r = &page.row;
     let can_correct =
         p.grants.iter().any(|g| g.role == Role::Enterprise && g.scope.as_deref() == Some(r.uscc.as_str()));
@@ -583,6 +612,7 @@ async fn detail_view(
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     let t = EnterpriseTpl {
+        evaluation,
         nav: Nav::of(p, "enterprises"),
         revenue: r.revenue_fen.map(domain::money::format_wan).unwrap_or_else(|| "—".into()),
         assets: r.assets_fen.map(domain::money::format_wan).unwrap_or_else(|| "—".into()),
@@ -1612,7 +1642,7 @@ async fn correction_submit(
         Ok(_) => Ok(Redirect::to(&format!("/enterprises/{id}#corrections")).into_response()),
         Err(AppError::Invalid(f)) => {
             let errors = f.into_iter().map(|f| f.message).collect();
-            detail_view(&s, &u.p, id, Some((&form, field(&form, "reason"))), errors).await
+            detail_view(&s, &u.p, id, Some((&form, field(&form, "reason"))), errors, evalrun::EvalMsg::default()).await
         }
         Err(e) => Err(e.into()),
     }

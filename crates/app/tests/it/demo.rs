@@ -50,12 +50,24 @@ async fn demo_city() {
         assert_eq!(v.first_broken, None, "{n}");
         assert_eq!(
             v.rows,
-            22 + 3000 + 22 + 1 + 1 + 12 + 1,
-            "{n}: chains, enterprises, chain maps, the reference product graph, the evaluation scheme, accounts, the chief's chain"
+            22 + 3000 + 22 + 1 + 1 + 14 + 1 + 102,
+            "{n}: chains, enterprises, chain maps, the reference product graph, the evaluation scheme, accounts, the chief's chain, \
+             the evaluation runs (8 created, 24 experts, 23 declarations, 23 score saves, 7 computations, 12 reviews, 2 tier changes, 3 exit steps)"
+        );
+        // Evaluation runs in every state, a ledger with two years of history and exits.
+        assert_eq!(count(app, "SELECT COUNT(*) FROM eval_run WHERE status = 'approved'").await, 6, "{n}");
+        assert_eq!(count(app, "SELECT COUNT(*) FROM eval_run WHERE status = 'computed'").await, 1, "{n}");
+        assert_eq!(count(app, "SELECT COUNT(*) FROM eval_run WHERE status = 'scoring'").await, 1, "{n}");
+        assert!(count(app, "SELECT COUNT(*) FROM tier_entry WHERE tier = 'demonstration'").await >= 3, "{n}");
+        assert!(count(app, "SELECT COUNT(DISTINCT year) FROM tier_history").await >= 2, "{n}");
+        assert_eq!(
+            count(app, "SELECT COUNT(*) FROM tier_exit WHERE state = 'initiated' AND appeal IS NOT NULL").await,
+            1,
+            "{n}"
         );
 
         // One account per role; every one logs in and sees what its role allows.
-        assert_eq!(report.accounts.len(), 12, "{n}");
+        assert_eq!(report.accounts.len(), 14, "{n}");
         let roles: BTreeSet<&str> = report.accounts.iter().map(|a| a.role.as_str()).collect();
         assert_eq!(roles, Role::ALL.iter().map(|r| r.code()).collect::<BTreeSet<_>>(), "{n}");
         for a in &report.accounts {
@@ -74,6 +86,11 @@ async fn demo_city() {
                 _ => assert!(matches!(seen, Err(AppError::Forbidden(_))), "{n}: {} sees {seen:?}", a.role),
             }
         }
+        // The demo expert has a run to score (not yet declared).
+        let expert = report.accounts.iter().find(|a| a.username == "demo.expert").expect("expert account");
+        let (_, p) = login(app, &expert.username, &expert.password).await;
+        let tasks = app.expert_runs(&p).await.expect("tasks");
+        assert!(tasks.iter().any(|(r, x)| r.status == "scoring" && !x.declared), "{n}");
         let region = report.accounts.iter().find(|a| a.role == "region").expect("region account");
         let (_, p) = login(app, &region.username, &region.password).await;
         assert_eq!(
@@ -86,7 +103,7 @@ async fn demo_city() {
         let r = app.seed_demo(Scale::City, 42).await;
         assert!(matches!(&r, Err(AppError::Conflict(m)) if m == "数据库中已有示例数据"), "{n}: {r:?}");
         assert_eq!(count(app, "SELECT COUNT(*) FROM enterprise").await, 3000, "{n}");
-        assert_eq!(count(app, "SELECT COUNT(*) FROM account").await, 12, "{n}");
+        assert_eq!(count(app, "SELECT COUNT(*) FROM account").await, 14, "{n}");
     }
 }
 

@@ -281,6 +281,13 @@ async fn a_yearly_run_from_expert_scores_to_the_ledger_and_exits() {
         assert!(matches!(app.compute_run(&lead, run, v.run.row_version).await, Err(AppError::Forbidden(_))), "{n}");
         assert_eq!(app.compute_run(&office, run, v.run.row_version).await.expect("compute"), 6, "{n}");
         let v = app.run_view(&office, run).await.expect("view");
+        assert!(
+            matches!(app.compute_run(&office, run, v.run.row_version).await, Err(AppError::Conflict(_))),
+            "{n}: computed once per scoring round"
+        );
+        // The expert's view of the run carries no results.
+        let form = serde_json::to_value(app.scoring_form(&e2, run).await.expect("form")).expect("json");
+        assert!(form["run"].get("result").is_none() && form["run"].get("snapshot").is_none(), "{n}");
         assert_eq!(v.run.status, "computed", "{n}");
         let res = v.result.clone().expect("result");
         assert_eq!(res.criteria, vec!["营业收入", "税收", "技术水平"], "{n}");
@@ -300,8 +307,8 @@ async fn a_yearly_run_from_expert_scores_to_the_ledger_and_exits() {
         let kinds: Vec<Kind> = res.types.iter().map(|t| Kind::parse(t).expect("kind")).collect();
         let w = app::eval::parse_weighting(&res.weighting, &|_| Ok(Vec::new())).expect("weighting");
         let table = app::eval::Table { criteria: res.criteria.clone(), ids: res.ids.clone(), rows: res.rows.clone() };
-        let again =
-            app::eval::compute_with(&table, &kinds, &w, Method::Topsis, Normalization::Vector, true).expect("again");
+        let (method, how) = (method_of(&res.method), normalization_of(&res.normalization));
+        let again = app::eval::compute_with(&table, &kinds, &w, method, how, true).expect("again");
         assert_eq!(again.weights, res.weights, "{n}");
         for r in &v.results {
             let a = again.results.iter().find(|x| x.id == r.enterprise_id.to_string()).expect("same id");
@@ -311,7 +318,11 @@ async fn a_yearly_run_from_expert_scores_to_the_ledger_and_exits() {
         }
         // The proposal follows the thresholds and quotas.
         let tiers = |t: &str| v.results.iter().filter(|r| r.proposed_tier.as_deref() == Some(t)).count();
-        assert!(tiers("demonstration") <= 1 && tiers("cultivation") <= 2, "{n}");
+        let top = v.results[0].score;
+        let expect_demo = usize::from(top >= 0.7);
+        assert_eq!(tiers("demonstration"), expect_demo, "{n}: the best if it reaches 0.7, one place");
+        let cult = v.results.iter().skip(expect_demo).filter(|r| r.score >= 0.4).count().min(2);
+        assert_eq!(tiers("cultivation"), cult, "{n}");
         assert_eq!(v.results.iter().filter(|r| r.proposed_tier.is_some()).count(), 6, "{n}: candidate from 0");
         for r in &v.results {
             if r.proposed_tier.as_deref() == Some("demonstration") {
@@ -326,6 +337,19 @@ async fn a_yearly_run_from_expert_scores_to_the_ledger_and_exits() {
             Err(AppError::Invalid(_))
         ));
         app.set_run_tier(&office, run, best, Some("cultivation"), "安全生产事故，降一档").await.expect("tier");
+        // A page read before the tier change is stale for the review.
+        assert!(
+            matches!(
+                app.review_run(&office, run, ReviewAction::Approve, "", v.run.row_version).await,
+                Err(AppError::Conflict(_))
+            ),
+            "{n}: stale"
+        );
+        let v = app.run_view(&office, run).await.expect("view");
+        assert_eq!(
+            v.results.iter().find(|r| r.enterprise_id == best).and_then(|r| r.tier.clone()).as_deref(),
+            Some("cultivation")
+        );
         app.review_run(&office, run, ReviewAction::Comment, "请核对专家丙的评分", v.run.row_version)
             .await
             .expect("comment");
@@ -348,6 +372,7 @@ async fn a_yearly_run_from_expert_scores_to_the_ledger_and_exits() {
         app.set_run_tier(&office, run, v.results[0].enterprise_id, Some("cultivation"), "安全生产事故，降一档")
             .await
             .expect("tier");
+        let v = app.run_view(&office, run).await.expect("view");
         let audits = audit_rows(app).await;
         let summary =
             app.review_run(&office, run, ReviewAction::Approve, "同意", v.run.row_version).await.expect("approve");
@@ -379,8 +404,7 @@ async fn a_yearly_run_from_expert_scores_to_the_ledger_and_exits() {
         let res = v.result.clone().expect("result");
         assert_eq!(table.rows, res.rows, "{n}: exact values");
         assert_eq!(table.ids, res.usccs, "{n}");
-        let again =
-            app::eval::compute_with(&table, &kinds, &w, Method::Topsis, Normalization::Vector, true).expect("again");
+        let again = app::eval::compute_with(&table, &kinds, &w, method, how, true).expect("again");
         for (a, b) in again.results.iter().zip(&res.usccs) {
             let r = v.results.iter().find(|r| &r.uscc == b).expect("result");
             assert_eq!(a.score.to_bits(), r.score.to_bits(), "{n}");
@@ -394,7 +418,7 @@ async fn a_yearly_run_from_expert_scores_to_the_ledger_and_exits() {
         assert!(v25.snapshot.matrix.notes.iter().any(|x| x.contains("不参加本次评价")), "{n}");
         app.set_run_tier(&office, run25, ids[4], None, "环保督察整改未完成").await.expect("out");
         let s25 =
-            app.review_run(&office, run25, ReviewAction::Approve, "", v25.run.row_version).await.expect("approve");
+            app.review_run(&office, run25, ReviewAction::Approve, "", v25.run.row_version + 1).await.expect("approve");
         assert_eq!((s25.warnings, s25.initiated), (2, 0), "{n}");
         let ledger = app.tier_ledger(&office, Some("leader"), Some(&key)).await.expect("ledger");
         let exit_of = |e: i64| ledger.exits.iter().find(|x| x.enterprise_id == e && x.state == "warning").cloned();
@@ -405,6 +429,11 @@ async fn a_yearly_run_from_expert_scores_to_the_ledger_and_exits() {
         assert_eq!(ledger.entries.len(), 6, "{n}: still in the ledger while warned");
         // Lifting: not by the lead department, with a reason, once.
         let lift = ExitAction::Lift { reason: "整改已完成，经核查解除".into() };
+        // Another enterprise's account cannot appeal this one's procedure.
+        assert!(matches!(
+            app.exit_step(&owner, x4.id, &ExitAction::Appeal { text: "冒名申诉".into() }, x4.row_version).await,
+            Err(AppError::NotFound)
+        ));
         assert!(matches!(
             app.exit_step(&lead, x4.id, &lift, x4.row_version).await,
             Err(AppError::Forbidden(_) | AppError::NotFound)
@@ -514,8 +543,11 @@ async fn full_run_until_computed(
     run
 }
 
+/// Given weights, the weighted sum on min-max values, a chain-share column of awkward
+/// fractions: the exported workbook still recomputes bit for bit, with the printed command's
+/// arguments; runs are approved year by year.
 #[tokio::test]
-async fn approving_a_run_with_full_run_helper_fills_the_ledger() {
+async fn given_weights_export_exactly_and_years_are_approved_in_order() {
     for t in backends().await {
         let app = &t.app;
         let n = t.name();
@@ -537,7 +569,7 @@ async fn approving_a_run_with_full_run_helper_fills_the_ledger() {
             .await
             .expect("segment");
         let mut values = Vec::new();
-        for i in 0..3u32 {
+        for i in 0..7u32 {
             let e = app
                 .create_enterprise(
                     &office,
@@ -546,20 +578,30 @@ async fn approving_a_run_with_full_run_helper_fills_the_ledger() {
                 .await
                 .expect("enterprise");
             app.place_enterprise(&office, &key, seg, e, "leader").await.expect("place");
-            for code in ["revenue", "tax"] {
-                values.push(store::indicator::NewValue {
-                    enterprise_id: e,
-                    indicator_code: code.into(),
-                    period: "2025".into(),
-                    value: 100.0 * (i as f64 + 1.0) + if code == "tax" { 5.0 } else { 0.0 },
-                    source: "测试".into(),
-                    reported_on: None,
-                });
+            for year in [2024, 2025] {
+                for (code, v) in
+                    [("revenue", 1000.0 / (i as f64 + 3.0) + year as f64 / 7.0), ("tax", (i as f64 + 1.0).sqrt())]
+                {
+                    values.push(store::indicator::NewValue {
+                        enterprise_id: e,
+                        indicator_code: code.into(),
+                        period: year.to_string(),
+                        value: v,
+                        source: "测试".into(),
+                        reported_on: None,
+                    });
+                }
             }
         }
         let mut tx = app.db.begin().await.expect("tx");
         store::indicator::upsert(&mut tx, &values, app.now(), None).await.expect("values");
         tx.commit().await.expect("commit");
+        let mut def = definition();
+        def.dimensions[0].indicators[0].measure =
+            Measure::Quantitative { source: Source::ChainShare { code: "revenue".into() }, missing: Missing::Zero };
+        def.weighting = Weighting::Given(vec![3.0, 1.0, 1.0]);
+        def.method = Method::Wsum;
+        def.normalization = Normalization::MinMax;
         let scheme = app
             .create_scheme(
                 &office,
@@ -568,15 +610,65 @@ async fn approving_a_run_with_full_run_helper_fills_the_ledger() {
                     name: "批次".into(),
                     target: "leader".into(),
                     chain: Some(key.clone()),
-                    definition: definition(),
+                    definition: def,
                     note: String::new(),
                 },
             )
             .await
             .expect("scheme");
-        full_run(app, &office, &expert, scheme, 2025).await;
+        let r24 = full_run_until_computed(app, &office, &expert, scheme, 2024).await;
+        let r25 = full_run(app, &office, &expert, scheme, 2025).await;
+        // 2025 approved: 2024 can no longer be.
+        let v24 = app.run_view(&office, r24).await.expect("view");
+        match app.review_run(&office, r24, ReviewAction::Approve, "", v24.run.row_version).await {
+            Err(AppError::Conflict(m)) => assert!(m.contains("不能再审定更早的 2024 年度"), "{n}: {m}"),
+            other => panic!("{n}: {other:?}"),
+        }
         let ledger = app.tier_ledger(&office, None, Some(&key)).await.expect("ledger");
-        assert_eq!(ledger.entries.len(), 3, "{n}");
-        assert_eq!(ledger.entries.iter().filter(|e| e.tier == "demonstration").count(), 1, "{n}");
+        assert_eq!(ledger.entries.len(), 7, "{n}");
+        assert!(ledger.entries.iter().all(|e| e.since_year == 2025), "{n}");
+
+        // The workbook's matrix and the printed command reproduce the run bit for bit.
+        let v = app.run_view(&office, r25).await.expect("view");
+        let res = v.result.clone().expect("result");
+        let command = res.command("run.xlsx");
+        assert!(
+            command.contains("--weighting given:") && command.contains("--method wsum --normalization minmax"),
+            "{command}"
+        );
+        let arg =
+            |flag: &str| command.split(flag).nth(1).and_then(|x| x.split_whitespace().next()).expect("arg").to_string();
+        let bytes = app.run_xlsx(&office, r25).await.expect("xlsx");
+        let table = app::eval::read_matrix(&bytes, "run.xlsx").expect("matrix");
+        assert_eq!(table.ids, res.usccs, "{n}");
+        let stored: Vec<Vec<u64>> = res.rows.iter().map(|r| r.iter().map(|x| x.to_bits()).collect()).collect();
+        let read: Vec<Vec<u64>> = table.rows.iter().map(|r| r.iter().map(|x| x.to_bits()).collect()).collect();
+        assert_eq!(read, stored, "{n}: the matrix as computed");
+        let kinds = app::eval::parse_kinds(&arg("--types ")).expect("types");
+        let w = app::eval::parse_weighting(&arg("--weighting "), &|_| Ok(Vec::new())).expect("weighting");
+        let again = app::eval::compute_with(
+            &table,
+            &kinds,
+            &w,
+            method_of(&arg("--method ")),
+            normalization_of(&arg("--normalization ")),
+            true,
+        )
+        .expect("recompute");
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&again.weights), bits(&res.weights), "{n}");
+        assert!((res.weights[0] - 0.6).abs() < 1e-12, "{n}: given 3:1:1");
+        for (a, u) in again.results.iter().zip(&res.usccs) {
+            let r = v.results.iter().find(|r| &r.uscc == u).expect("result");
+            assert_eq!((a.score.to_bits(), a.rank), (r.score.to_bits(), r.rank), "{n}");
+        }
     }
+}
+
+fn method_of(s: &str) -> Method {
+    Method::parse(s).expect("method")
+}
+
+fn normalization_of(s: &str) -> Normalization {
+    if s == "minmax" { Normalization::MinMax } else { Normalization::Vector }
 }

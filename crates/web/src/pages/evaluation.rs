@@ -2,6 +2,7 @@
 //! decision matrix of a chain and year, and the ranking it gives (the same computation as
 //! `qianglian eval compute`), with the matrix as csv for re-verification.
 
+use super::evalrun::{RunForm, RunItem, agg_opts, scheme_runs};
 use super::{Nav, Opt, PageError, PageResult, download, fmt_time, id_of, opts};
 use crate::AppState;
 use crate::auth::WebUser;
@@ -51,11 +52,11 @@ pub(super) async fn schemes_page(State(s): State<AppState>, u: WebUser) -> PageR
 #[derive(Deserialize, Default)]
 pub(super) struct SchemeParams {
     #[serde(default)]
-    version: Option<i64>,
+    pub(super) version: Option<i64>,
     #[serde(default)]
-    chain: String,
+    pub(super) chain: String,
     #[serde(default)]
-    year: String,
+    pub(super) year: String,
 }
 
 pub struct IndicatorView {
@@ -99,6 +100,14 @@ struct SchemeTpl {
     total: usize,
     csv_query: String,
     error: Option<String>,
+    /// The office's form for a new run, and why it was refused.
+    office: bool,
+    citywide: bool,
+    run_form: RunForm,
+    run_chain_opts: Vec<Opt>,
+    agg_opts: Vec<Opt>,
+    run_error: Option<String>,
+    runs: Vec<RunItem>,
 }
 
 pub(super) async fn scheme_page(
@@ -108,6 +117,18 @@ pub(super) async fn scheme_page(
     Query(q): Query<SchemeParams>,
 ) -> PageResult {
     let id = id_of(id)?;
+    render_scheme(&s, &u, id, q, None, None).await
+}
+
+/// The scheme page; `run_form` keeps a refused "新建评价批次" form and `run_error` says why.
+pub(super) async fn render_scheme(
+    s: &AppState,
+    u: &WebUser,
+    id: i64,
+    q: SchemeParams,
+    run_form: Option<RunForm>,
+    run_error: Option<String>,
+) -> PageResult {
     let view = s.app.scheme(&u.p, id).await?;
     let v = match q.version {
         Some(n) => view.versions.iter().find(|v| v.version == n),
@@ -147,6 +168,12 @@ pub(super) async fn scheme_page(
     } else {
         q.chain.clone()
     };
+    let run_form = run_form.unwrap_or_else(|| {
+        let year = chrono::Datelike::year(
+            &s.app.now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8")),
+        );
+        RunForm::new(v.version, view.scheme.chain_id.map(|c| c.to_string()).unwrap_or_default(), i64::from(year) - 1)
+    });
     let mut tpl = SchemeTpl {
         nav: Nav::of(&u.p, "evaluations"),
         id,
@@ -171,6 +198,13 @@ pub(super) async fn scheme_page(
         total: 0,
         csv_query: String::new(),
         error: None,
+        office: u.p.has(app::domain::role::Role::Office),
+        citywide: view.scheme.chain_id.is_none(),
+        run_chain_opts: opts(chains.iter().map(|c| (c.id.to_string(), c.name.clone())), &run_form.chain),
+        agg_opts: agg_opts(&run_form.aggregation),
+        run_form,
+        run_error,
+        runs: scheme_runs(s, &u.p, id).await?,
     };
     if !chain.is_empty() && !q.year.trim().is_empty() {
         let result = async {

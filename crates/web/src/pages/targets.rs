@@ -22,7 +22,11 @@ use super::chains::{chain_key as key_of, strength_view};
 /// A form's outcome: on success, redirect to `to(message)`; on a refusal the user can act on
 /// (invalid input, a conflict, no permission), the page again with the message and the
 /// error's status; anything else as an error page.
-async fn answer<F, Fut>(result: Result<String, PageError>, to: impl FnOnce(&str) -> String, again: F) -> PageResult
+pub(super) async fn answer<F, Fut>(
+    result: Result<String, PageError>,
+    to: impl FnOnce(&str) -> String,
+    again: F,
+) -> PageResult
 where
     F: FnOnce(String) -> Fut,
     Fut: std::future::Future<Output = PageResult>,
@@ -42,7 +46,7 @@ type Pairs = Vec<(String, String)>;
 
 /// A posted form as pairs (checkboxes repeat a name), refused without this session's CSRF
 /// token.
-fn checked_pairs(
+pub(super) fn checked_pairs(
     u: &WebUser,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Result<(HashMap<String, String>, Pairs), PageError> {

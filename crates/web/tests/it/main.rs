@@ -3,6 +3,7 @@
 mod api;
 mod chains;
 mod eval;
+mod evalrun;
 mod pages;
 mod robustness;
 mod targets;
