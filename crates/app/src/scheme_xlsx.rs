@@ -65,6 +65,64 @@ pub fn weighting_choice(w: &Weighting) -> &'static str {
     }
 }
 
+/// The template's example tree: two quantitative indicators bound to the ledger and one
+/// expert-scored, entropy weights, TOPSIS.
+pub fn template_definition() -> SchemeDef {
+    let quant = |code: &str, name: &str, source: Source, missing: Missing| IndicatorDef {
+        code: code.into(),
+        name: name.into(),
+        direction: Kind::Benefit,
+        measure: Measure::Quantitative { source, missing },
+    };
+    SchemeDef {
+        dimensions: vec![
+            Dimension {
+                code: "position".into(),
+                name: "产业地位".into(),
+                indicators: vec![
+                    quant("output", "工业总产值", Source::Indicator { code: "output_value".into() }, Missing::Zero),
+                    quant("output_growth", "产值增速", Source::Growth { code: "output_value".into() }, Missing::Zero),
+                ],
+            },
+            Dimension {
+                code: "innovation".into(),
+                name: "创新能力".into(),
+                indicators: vec![
+                    quant(
+                        "rd_intensity",
+                        "研发投入强度",
+                        Source::Ratio { numerator: "rd_expense".into(), denominator: "revenue".into() },
+                        Missing::Min,
+                    ),
+                    IndicatorDef {
+                        code: "tech_level".into(),
+                        name: "技术水平（专家评分）".into(),
+                        direction: Kind::Benefit,
+                        measure: Measure::Qualitative {
+                            scale_max: 10.0,
+                            levels: vec![
+                                Level {
+                                    score: 10.0, guidance: "主导产品技术国内领先，掌握核心专利".into()
+                                },
+                                Level { score: 7.0, guidance: "技术省内先进，有自主研发平台".into() },
+                                Level { score: 4.0, guidance: "技术行业一般水平".into() },
+                            ],
+                        },
+                    },
+                ],
+            },
+            Dimension {
+                code: "integration".into(),
+                name: "链群带动".into(),
+                indicators: vec![quant("local_partners", "本地配套企业数", Source::LocalPartners, Missing::Zero)],
+            },
+        ],
+        weighting: Weighting::Entropy { shift: true },
+        method: Method::Topsis,
+        normalization: Normalization::Vector,
+    }
+}
+
 /// A definition as the workbook the upload reads.
 pub fn definition_xlsx(def: &SchemeDef) -> Result<Vec<u8>> {
     let weights = match &def.weighting {
@@ -370,11 +428,20 @@ pub fn read_definition_xlsx(
             Weighting::Equal
         }
     };
-    let method = Method::parse(method).ok_or_else(|| AppError::invalid("method", "计算方法应为 TOPSIS 或加权求和"))?;
+    let method = match method.trim() {
+        "" => Method::Topsis,
+        m => Method::parse(m).unwrap_or_else(|| {
+            errors.push(FieldError::new("method", "计算方法应为 TOPSIS 或加权求和"));
+            Method::Topsis
+        }),
+    };
     let normalization = match normalization.trim() {
         "" | "vector" => Normalization::Vector,
         "minmax" => Normalization::MinMax,
-        _ => return Err(AppError::invalid("normalization", "标准化方法应为向量标准化或极差标准化")),
+        _ => {
+            errors.push(FieldError::new("normalization", "标准化方法应为向量标准化或极差标准化"));
+            Normalization::Vector
+        }
     };
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));

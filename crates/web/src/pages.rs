@@ -50,8 +50,19 @@ pub fn routes() -> Router<AppState> {
                 .post(targets::product_graph_upload)
                 .layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
         )
-        .route("/evaluations", get(evaluation::schemes_page))
+        .route(
+            "/evaluations",
+            get(evaluation::schemes_page)
+                .post(evaluation::scheme_upload)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
+        )
+        .route("/evaluations/template.xlsx", get(evaluation::scheme_template))
         .route("/evaluations/{id}", get(evaluation::scheme_page))
+        .route(
+            "/evaluations/{id}/versions",
+            post(evaluation::version_upload).layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
+        )
+        .route("/evaluations/{id}/scheme.xlsx", get(evaluation::scheme_xlsx))
         .route("/evaluations/{id}/matrix.csv", get(evaluation::scheme_matrix_csv))
         .route("/evaluations/{id}/runs", post(evalrun::create_run))
         .route("/evaluations/runs", get(evalrun::runs_page))

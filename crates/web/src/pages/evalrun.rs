@@ -293,7 +293,7 @@ pub(super) async fn create_run(
     };
     let status = crate::error::status_of(&e).0;
     let q = super::evaluation::SchemeParams { version: rf.version.parse().ok(), ..Default::default() };
-    let mut r = super::evaluation::render_scheme(&s, &u, id, q, Some(rf), Some(e.user_message())).await?;
+    let mut r = super::evaluation::render_scheme(&s, &u, id, q, Some(rf), Some(e.user_message()), None).await?;
     *r.status_mut() = status;
     Ok(r)
 }

@@ -22,6 +22,74 @@ struct SchemesTpl {
     nav: Nav,
     /// (id, code, name, target label, chain or 全市, latest version, created)
     rows: Vec<(i64, String, String, &'static str, String, i64, String)>,
+    office: bool,
+    chain_opts: Vec<Opt>,
+    form: SchemeForm,
+    weighting_opts: Vec<Opt>,
+    method_opts: Vec<Opt>,
+    norm_opts: Vec<Opt>,
+    error: Option<String>,
+}
+
+/// What the scheme upload form carried (kept when it is refused).
+#[derive(Default, Clone)]
+pub struct SchemeForm {
+    pub code: String,
+    pub name: String,
+    pub target: String,
+    pub chain: String,
+    pub weighting: String,
+    pub method: String,
+    pub normalization: String,
+    pub cr_override: String,
+    pub note: String,
+}
+
+impl SchemeForm {
+    fn of(f: &HashMap<String, String>) -> SchemeForm {
+        let g = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+        SchemeForm {
+            code: g("code"),
+            name: g("name"),
+            target: g("target"),
+            chain: g("chain"),
+            weighting: g("weighting"),
+            method: g("method"),
+            normalization: g("normalization"),
+            cr_override: g("cr_override"),
+            note: g("note"),
+        }
+    }
+
+    fn upload(&self) -> app::scheme_xlsx::SchemeUpload {
+        app::scheme_xlsx::SchemeUpload {
+            weighting: self.weighting.clone(),
+            method: self.method.clone(),
+            normalization: self.normalization.clone(),
+            cr_override: self.cr_override.clone(),
+            note: self.note.clone(),
+        }
+    }
+}
+
+fn weighting_opts(current: &str) -> Vec<Opt> {
+    let items = [
+        ("entropy", "熵权法"),
+        ("entropy-shift", "熵权法（负值平移）"),
+        ("critic", "CRITIC 法"),
+        ("equal", "等权"),
+        ("given", "给定权重（“权重”列）"),
+        ("ahp", "层次分析法（“判断矩阵”工作表）"),
+    ];
+    opts(items.iter().map(|(v, l)| (v.to_string(), l.to_string())), current)
+}
+
+fn method_opts(current: &str) -> Vec<Opt> {
+    opts([("topsis".into(), "TOPSIS".into()), ("wsum".into(), "加权求和".into())], current)
+}
+
+fn norm_opts(current: &str) -> Vec<Opt> {
+    opts([("vector".into(), "向量标准化".into()), ("minmax".into(), "极差标准化".into())], current)
 }
 
 fn target_label(t: &str) -> &'static str {
@@ -29,6 +97,10 @@ fn target_label(t: &str) -> &'static str {
 }
 
 pub(super) async fn schemes_page(State(s): State<AppState>, u: WebUser) -> PageResult {
+    render_schemes(&s, &u, SchemeForm { target: "leader".into(), ..Default::default() }, None).await
+}
+
+async fn render_schemes(s: &AppState, u: &WebUser, form: SchemeForm, error: Option<String>) -> PageResult {
     let rows = s
         .app
         .schemes(&u.p)
@@ -46,7 +118,100 @@ pub(super) async fn schemes_page(State(s): State<AppState>, u: WebUser) -> PageR
             )
         })
         .collect();
-    Ok(SchemesTpl { nav: Nav::of(&u.p, "evaluations"), rows }.into_response())
+    let chains = s.app.chain_infos().await?;
+    Ok(SchemesTpl {
+        nav: Nav::of(&u.p, "evaluations"),
+        rows,
+        office: u.p.has(app::domain::role::Role::Office),
+        chain_opts: opts(chains.iter().map(|c| (c.code.clone(), c.name.clone())), &form.chain),
+        weighting_opts: weighting_opts(&form.weighting),
+        method_opts: method_opts(&form.method),
+        norm_opts: norm_opts(&form.normalization),
+        form,
+        error,
+    }
+    .into_response())
+}
+
+/// The office uploads a new scheme's indicator tree (sheet 指标体系).
+pub(super) async fn scheme_upload(State(s): State<AppState>, u: WebUser, mp: axum::extract::Multipart) -> PageResult {
+    let (fields, file) = super::upload_form(&u.p, mp).await?;
+    let form = SchemeForm::of(&fields);
+    let result = async {
+        let (name, bytes) = file.ok_or_else(|| AppError::invalid("file", "请选择方案 Excel 文件"))?;
+        let chain = Some(form.chain.clone()).filter(|c| !c.is_empty());
+        s.app
+            .create_scheme_from_xlsx(&u.p, &form.code, &form.name, &form.target, chain, &bytes, &name, &form.upload())
+            .await
+    }
+    .await;
+    match result {
+        Ok(id) => {
+            let msg = crate::view::urlencode("评价方案已建立（第 1 版）");
+            Ok(axum::response::Redirect::to(&format!("/evaluations/{id}?msg={msg}")).into_response())
+        }
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_) | AppError::Forbidden(_) | AppError::TooLarge(_))) => {
+            let mut r = render_schemes(&s, &u, form, Some(e.user_message())).await?;
+            *r.status_mut() = crate::error::status_of(&e).0;
+            Ok(r)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The office uploads a revised indicator tree as a new version of a scheme.
+pub(super) async fn version_upload(
+    State(s): State<AppState>,
+    u: WebUser,
+    id: Result<Path<i64>, PathRejection>,
+    mp: axum::extract::Multipart,
+) -> PageResult {
+    let id = id_of(id)?;
+    let (fields, file) = super::upload_form(&u.p, mp).await?;
+    let form = SchemeForm::of(&fields);
+    let result = async {
+        let (name, bytes) = file.ok_or_else(|| AppError::invalid("file", "请选择方案 Excel 文件"))?;
+        s.app.add_scheme_version_from_xlsx(&u.p, id, &bytes, &name, &form.upload()).await
+    }
+    .await;
+    match result {
+        Ok(v) => {
+            let msg = crate::view::urlencode(&format!("已保存为第 {v} 版"));
+            Ok(axum::response::Redirect::to(&format!("/evaluations/{id}?msg={msg}")).into_response())
+        }
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_) | AppError::Forbidden(_) | AppError::TooLarge(_))) => {
+            let q = SchemeParams { msg: String::new(), ..Default::default() };
+            let mut r = render_scheme(&s, &u, id, q, None, None, Some((form, e.user_message()))).await?;
+            *r.status_mut() = crate::error::status_of(&e).0;
+            Ok(r)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A scheme version's indicator tree as the workbook the upload reads.
+pub(super) async fn scheme_xlsx(
+    State(s): State<AppState>,
+    u: WebUser,
+    id: Result<Path<i64>, PathRejection>,
+    Query(q): Query<SchemeParams>,
+) -> PageResult {
+    let id = id_of(id)?;
+    let bytes = s.app.scheme_xlsx(&u.p, id, q.version).await?;
+    Ok(download(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("评价方案{id}.xlsx"),
+        bytes,
+    ))
+}
+
+/// A blank workbook to start a scheme from: a small example tree.
+pub(super) async fn scheme_template(u: WebUser) -> PageResult {
+    if !app::chainmap::may_read_chains(&u.p) {
+        return Err(AppError::Forbidden("无权查看评价方案".into()).into());
+    }
+    let bytes = app::scheme_xlsx::definition_xlsx(&app::scheme_xlsx::template_definition())?;
+    Ok(download("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "评价方案模板.xlsx", bytes))
 }
 
 #[derive(Deserialize, Default)]
@@ -57,6 +222,8 @@ pub(super) struct SchemeParams {
     pub(super) chain: String,
     #[serde(default)]
     pub(super) year: String,
+    #[serde(default)]
+    pub(super) msg: String,
 }
 
 pub struct IndicatorView {
@@ -108,6 +275,13 @@ struct SchemeTpl {
     agg_opts: Vec<Opt>,
     run_error: Option<String>,
     runs: Vec<RunItem>,
+    /// The revision upload: its form, options and refusal; a notice after a change.
+    version_form: SchemeForm,
+    weighting_opts: Vec<Opt>,
+    method_opts: Vec<Opt>,
+    norm_opts: Vec<Opt>,
+    upload_error: Option<String>,
+    notice: Option<String>,
 }
 
 pub(super) async fn scheme_page(
@@ -117,7 +291,7 @@ pub(super) async fn scheme_page(
     Query(q): Query<SchemeParams>,
 ) -> PageResult {
     let id = id_of(id)?;
-    render_scheme(&s, &u, id, q, None, None).await
+    render_scheme(&s, &u, id, q, None, None, None).await
 }
 
 /// The scheme page; `run_form` keeps a refused "新建评价批次" form and `run_error` says why.
@@ -128,6 +302,7 @@ pub(super) async fn render_scheme(
     q: SchemeParams,
     run_form: Option<RunForm>,
     run_error: Option<String>,
+    upload: Option<(SchemeForm, String)>,
 ) -> PageResult {
     let view = s.app.scheme(&u.p, id).await?;
     let v = match q.version {
@@ -205,7 +380,35 @@ pub(super) async fn render_scheme(
         run_form,
         run_error,
         runs: scheme_runs(s, &u.p, id).await?,
+        weighting_opts: vec![],
+        method_opts: vec![],
+        norm_opts: vec![],
+        version_form: SchemeForm::default(),
+        upload_error: None,
+        notice: (!q.msg.is_empty()).then(|| q.msg.clone()),
     };
+    let (version_form, upload_error) = match upload {
+        Some((f, e)) => (f, Some(e)),
+        None => (
+            SchemeForm {
+                weighting: app::scheme_xlsx::weighting_choice(&v.definition.weighting).to_string(),
+                method: if v.definition.method == app::eval::Method::Wsum { "wsum" } else { "topsis" }.into(),
+                normalization: if v.definition.normalization == app::domain::eval::Normalization::MinMax {
+                    "minmax"
+                } else {
+                    "vector"
+                }
+                .into(),
+                ..Default::default()
+            },
+            None,
+        ),
+    };
+    tpl.weighting_opts = weighting_opts(&version_form.weighting);
+    tpl.method_opts = method_opts(&version_form.method);
+    tpl.norm_opts = norm_opts(&version_form.normalization);
+    tpl.version_form = version_form;
+    tpl.upload_error = upload_error;
     if !chain.is_empty() && !q.year.trim().is_empty() {
         let result = async {
             let year: i64 = q.year.trim().parse().map_err(|_| AppError::invalid("year", "年份应为整数"))?;

@@ -197,3 +197,104 @@ async fn scheme_pages_show_the_tree_the_ranking_and_the_matrix() {
     let r = c.get(format!("{}/evaluations/999", e.base)).send().await.unwrap();
     assert_eq!(r.status(), 404);
 }
+
+/// The office defines a scheme in Excel: the template downloads, a filled workbook uploads as
+/// a scheme, a revised one as its next version; refusals keep the form and store nothing.
+#[tokio::test]
+async fn the_office_defines_a_scheme_by_uploading_excel() {
+    use app::scheme_xlsx::{definition_xlsx, template_definition};
+    let e = env().await;
+    let c = client();
+    let csrf = crate::web_login(&c, &e.base, "office1").await;
+    let page = c.get(format!("{}/evaluations", e.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("用 Excel 新建评价方案"), "the office sees the upload form");
+    let r = c.get(format!("{}/evaluations/template.xlsx", e.base)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let template = r.bytes().await.unwrap().to_vec();
+    assert!(template.starts_with(b"PK"));
+    let post = |url: String, csrf: Option<&str>, fields: &[(&str, &str)], bytes: Vec<u8>| {
+        let mut form =
+            reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name("方案.xlsx"));
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        if let Some(t) = csrf {
+            form = form.text("csrf", t.to_string());
+        }
+        c.post(url).multipart(form).send()
+    };
+    let fields = [
+        ("code", "xl_leader"),
+        ("name", "Excel 链主方案（示例）"),
+        ("target", "leader"),
+        ("chain", ""),
+        ("weighting", "entropy-shift"),
+        ("method", "topsis"),
+        ("normalization", "vector"),
+    ];
+    let url = format!("{}/evaluations", e.base);
+    let schemes = |app: &app::App| {
+        let app = app.clone();
+        async move { app.schemes(&app::account::Principal::console()).await.unwrap().len() }
+    };
+    let before = schemes(&e.app).await;
+    assert_eq!(post(url.clone(), None, &fields, template.clone()).await.unwrap().status(), 403, "no CSRF");
+    let r = post(url.clone(), Some(&csrf), &fields, b"not a workbook".to_vec()).await.unwrap();
+    assert_eq!(r.status(), 400);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("Excel 链主方案（示例）"), "the form keeps what was typed");
+    let given = [("weighting", "given"), ("code", "xl_leader")];
+    let r = post(url.clone(), Some(&csrf), &given, template.clone()).await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("权重"));
+    assert_eq!(schemes(&e.app).await, before, "nothing stored");
+    let r = post(url.clone(), Some(&csrf), &fields, template.clone()).await.unwrap();
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let id: i64 = to.trim_start_matches("/evaluations/").split('?').next().unwrap().parse().unwrap();
+    let view = e.app.scheme(&app::account::Principal::console(), id).await.unwrap();
+    assert_eq!(view.versions[0].definition.dimensions, template_definition().dimensions);
+    let page = c.get(format!("{}{to}", e.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("评价方案已建立") && page.contains("研发投入强度") && page.contains("修订方案"));
+    // A revision: the CRITIC weighting, as version 2; the download gives it back.
+    let mut def = template_definition();
+    def.dimensions[0].indicators.pop();
+    let bytes = definition_xlsx(&def).unwrap();
+    let vurl = format!("{}/evaluations/{id}/versions", e.base);
+    let r = post(
+        vurl.clone(),
+        Some(&csrf),
+        &[("weighting", "critic"), ("method", "topsis"), ("note", "去掉产值增速")],
+        bytes,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 303);
+    let view = e.app.scheme(&app::account::Principal::console(), id).await.unwrap();
+    assert_eq!(view.versions.len(), 2);
+    assert_eq!(view.versions[0].definition.weighting, app::eval::Weighting::Critic);
+    assert_eq!(view.versions[0].note, "去掉产值增速");
+    let r = post(vurl.clone(), Some(&csrf), &[("weighting", "ahp")], template.clone()).await.unwrap();
+    assert_eq!(r.status(), 400, "AHP without pairwise sheets");
+    assert!(r.text().await.unwrap().contains("判断矩阵1"));
+    let r = c.get(format!("{}/evaluations/{id}/scheme.xlsx?version=2", e.base)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let back =
+        app::scheme_xlsx::read_definition_xlsx(&r.bytes().await.unwrap(), "x.xlsx", "critic", "topsis", "vector", &[])
+            .expect("the version's workbook reads back");
+    assert_eq!(back.dimensions, def.dimensions);
+    assert_eq!(c.get(format!("{}/evaluations/99999/scheme.xlsx", e.base)).send().await.unwrap().status(), 404);
+    // Not the office: refused.
+    let v = client();
+    let vcsrf = crate::web_login(&v, &e.base, "viewer1").await;
+    let mut form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(template.clone()).file_name("方案.xlsx"))
+        .text("csrf", vcsrf);
+    for (k, val) in fields {
+        form = form.text(k, val.replace("xl_leader", "xl_other"));
+    }
+    let r = v.post(url).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let page = v.get(format!("{}/evaluations", e.base)).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("用 Excel 新建评价方案"));
+}
