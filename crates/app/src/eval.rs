@@ -265,8 +265,9 @@ pub fn read_matrix_xlsx(bytes: &[u8]) -> Result<Table> {
 
 fn read_matrix_xlsx_named(bytes: &[u8], file_name: &str) -> Result<Table> {
     use office::CellValue;
-    let rows = office::read_sheet_values(bytes, file_name, Some(MATRIX_SHEET), &office::Limits::default())
-        .map_err(office_err)?;
+    // A local file the user chose (the CLI): larger than an upload may be, still zip-checked.
+    let limits = office::Limits { max_bytes: 1 << 30, ..office::Limits::default() };
+    let rows = office::read_sheet_values(bytes, file_name, Some(MATRIX_SHEET), &limits).map_err(office_err)?;
     let mut rows = rows.into_iter();
     let header_msg = "表头应为：第一列为评价对象编号，其后每列一项指标";
     let Some((header_line, header)) = rows.next() else {
@@ -321,7 +322,9 @@ fn read_matrix_xlsx_named(bytes: &[u8], file_name: &str) -> Result<Table> {
 /// whichever the content is (`file_name` only sharpens the message when the content does not
 /// match its extension).
 pub fn read_matrix(bytes: &[u8], file_name: &str) -> Result<Table> {
-    office::Limits::default().check_size(bytes).map_err(office_err)?;
+    if bytes.is_empty() {
+        return Err(bad("矩阵文件为空".into()));
+    }
     match office::sniff(bytes, file_name).map_err(office_err)? {
         office::FileKind::Xlsx => read_matrix_xlsx_named(bytes, file_name),
         office::FileKind::Csv => read_matrix_csv(bytes),
