@@ -181,6 +181,8 @@ pub fn check_definition(d: &SchemeDef, known: &HashSet<String>) -> Vec<FieldErro
         for i in &dim.indicators {
             if i.name.trim().is_empty() || i.code.trim().is_empty() {
                 errors.push(fe("definition", format!("维度“{}”中有指标的编码或名称为空", dim.name)));
+            } else if !i.code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+                errors.push(fe("definition", format!("指标编码“{}”应由字母、数字、下划线或连字符组成", i.code.trim())));
             }
             if !codes.insert(i.code.clone()) {
                 errors.push(fe("definition", format!("编码“{}”重复", i.code)));

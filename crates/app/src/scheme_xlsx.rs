@@ -376,9 +376,16 @@ pub fn read_definition_xlsx(
             IndicatorDef {
                 code: get("指标编码").to_string(), name: get("指标名称").to_string(), direction, measure
             };
-        match dims.iter_mut().find(|d| d.code == dim_code) {
-            Some(d) => d.indicators.push(ind),
-            None => dims.push(Dimension { code: dim_code.clone(), name: dim_name.clone(), indicators: vec![ind] }),
+        // A dimension's rows stay together: weights and pairwise matrices follow the rows' order.
+        let last = dims.last().is_some_and(|d| d.code == dim_code);
+        if last {
+            if let Some(d) = dims.last_mut() {
+                d.indicators.push(ind);
+            }
+        } else if dims.iter().any(|d| d.code == dim_code) {
+            errors.push(err(line, format!("维度“{dim_name}”的指标应连续排列（权重和判断矩阵按行序对应指标）")));
+        } else {
+            dims.push(Dimension { code: dim_code.clone(), name: dim_name.clone(), indicators: vec![ind] });
         }
     }
     if t.rows.is_empty() {
@@ -412,6 +419,21 @@ pub fn read_definition_xlsx(
                         .collect();
                     text.push_str(&line.join(","));
                     text.push('\n');
+                }
+                // Labelled rows must name the indicators in the sheet's order.
+                let codes: Vec<&str> = dims.iter().flat_map(|d| d.indicators.iter().map(|i| i.code.as_str())).collect();
+                let labels: Vec<String> = text
+                    .lines()
+                    .skip(1)
+                    .filter_map(|l| l.split(',').next().map(|c| c.trim().to_string()))
+                    .filter(|c| !c.is_empty() && crate::eval::parse_number(c).is_none())
+                    .collect();
+                if !labels.is_empty() && labels != codes {
+                    errors.push(FieldError::new(
+                        "file",
+                        format!("工作表“{}”的行应依次为指标 {}（与“{SHEET}”的顺序一致）", s.name, codes.join("、")),
+                    ));
+                    continue;
                 }
                 match crate::eval::read_pairwise_csv(text.as_bytes()) {
                     Ok(a) => matrices.push(a),
@@ -661,6 +683,56 @@ mod tests {
         assert!(m.contains("第 6 行：类型“其他”"), "{m}");
         assert!(msg(read(&ok, "given")).contains("每个指标都须填写“权重”"));
         assert!(msg(read(&ok, "ahp")).contains("判断矩阵1"));
+        let split = sheet(vec![
+            vec!["p", "地位", "a", "营收", "正向", "定量", "年度值", "revenue", "", "", "", "", "0.5"],
+            vec!["q", "创新", "b", "专利", "正向", "定量", "年度值", "revenue", "", "", "", "", "0.3"],
+            vec!["p", "地位", "c", "税收", "正向", "定量", "年度值", "revenue", "", "", "", "", "0.2"],
+        ]);
+        assert!(msg(read(&split, "given")).contains("第 4 行：维度“地位”的指标应连续排列"));
+        // AHP rows in another order than the indicators: refused, not silently misassigned.
+        let ahp = Weighting::Ahp {
+            matrices: vec![vec![
+                vec![1.0, 2.0, 3.0, 4.0],
+                vec![0.5, 1.0, 2.0, 3.0],
+                vec![1.0 / 3.0, 0.5, 1.0, 2.0],
+                vec![0.25, 1.0 / 3.0, 0.5, 1.0],
+            ]],
+            override_reason: None,
+        };
+        let mut d = def(ahp.clone());
+        d.dimensions.swap(0, 1);
+        // The swapped tree with the original matrix (whose labels follow the original order).
+        let mut m = d.clone();
+        if let Weighting::Ahp { matrices, .. } = &mut m.weighting {
+            matrices.truncate(1);
+        }
+        let bytes = definition_xlsx(&m).expect("xlsx");
+        // definition_xlsx labels the matrix by the (swapped) tree's codes; rename them back to the
+        // original order by writing the original tree's matrix sheet under the swapped tree.
+        let original = definition_xlsx(&def(ahp)).expect("xlsx");
+        let pick = |b: &[u8], name: &str| {
+            office::read_workbook(b, "s.xlsx", &Limits::default())
+                .expect("read")
+                .into_iter()
+                .find(|s| s.name == name)
+                .expect("sheet")
+        };
+        let to_out = |s: office::Sheet| SheetOut {
+            name: s.name,
+            headers: s.table.headers,
+            rows: s
+                .table
+                .rows
+                .into_iter()
+                .map(|r| {
+                    r.cells.into_iter().map(|c| c.parse::<f64>().map_or(CellOut::Text(c), CellOut::Number)).collect()
+                })
+                .collect(),
+        };
+        let mixed = office::write_xlsx_sheets(vec![to_out(pick(&bytes, SHEET)), to_out(pick(&original, "判断矩阵1"))])
+            .expect("xlsx");
+        let m = msg(read(&mixed, "ahp"));
+        assert!(m.contains("与“指标体系”的顺序一致"), "{m}");
         assert!(
             msg(read(b"not a workbook", "equal")).contains("xlsx")
                 || msg(read(b"not a workbook", "equal")).contains("文件")

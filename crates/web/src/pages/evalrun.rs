@@ -1302,6 +1302,17 @@ pub(super) async fn exit_step(
     let id = id_of(id)?;
     let form = checked_form(&u.p, form)?;
     let reason = field(&form, "reason");
+    // Where to go back to, read before anything is done.
+    let back_to: Option<i64> = if field(&form, "back") == "enterprise" {
+        Some(
+            field(&form, "enterprise")
+                .trim()
+                .parse()
+                .map_err(|_| PageError(AppError::invalid("enterprise", "返回的企业编号有误")))?,
+        )
+    } else {
+        None
+    };
     let result: Result<String, PageError> = async {
         let version = version_of(&form)?;
         let (action, done) = match field(&form, "action").as_str() {
@@ -1320,8 +1331,7 @@ pub(super) async fn exit_step(
         Ok(done.to_string())
     }
     .await;
-    if field(&form, "back") == "enterprise" {
-        let eid: i64 = field(&form, "enterprise").trim().parse().map_err(|_| PageError(AppError::NotFound))?;
+    if let Some(eid) = back_to {
         let to = move |m: &str| format!("/enterprises/{eid}?msg={}#evaluation", urlencode(m));
         let again = |e: String| async move {
             super::detail_view(&s, &u.p, eid, None, vec![], EvalMsg { error: Some(e), notice: None }).await
@@ -1362,6 +1372,8 @@ pub struct RunOfEnterprise {
     pub score: String,
     pub rank: String,
     pub tier: &'static str,
+    /// The reader may open the run's page.
+    pub readable: bool,
 }
 
 /// The latest approved run's contributions.
@@ -1398,6 +1410,11 @@ pub(super) async fn enterprise_section(
     if v.entries.is_empty() && v.exits.is_empty() && v.runs.is_empty() && msg.error.is_none() {
         return Ok(None);
     }
+    // The runs whose page the reader may open (a county or another chain's chief may not).
+    let readable: std::collections::HashSet<i64> = match s.app.runs(p, Default::default()).await {
+        Ok(runs) => runs.into_iter().map(|r| r.id).collect(),
+        Err(_) => Default::default(),
+    };
     let latest = v.runs.first().map(|(run, criteria, weights, r)| {
         // The first of the largest contributions, when there is one.
         let best = criteria
@@ -1451,6 +1468,7 @@ pub(super) async fn enterprise_section(
             .runs
             .iter()
             .map(|(run, _, _, r)| RunOfEnterprise {
+                readable: readable.contains(&run.id),
                 run_id: run.id,
                 year: run.year,
                 chain: run.chain_name.clone(),

@@ -194,9 +194,10 @@ pub(super) async fn scheme_xlsx(
     State(s): State<AppState>,
     u: WebUser,
     id: Result<Path<i64>, PathRejection>,
-    Query(q): Query<SchemeParams>,
+    q: Result<Query<SchemeParams>, axum::extract::rejection::QueryRejection>,
 ) -> PageResult {
     let id = id_of(id)?;
+    let Query(q) = q.map_err(|_| AppError::invalid("version", "版本号应为整数"))?;
     let bytes = s.app.scheme_xlsx(&u.p, id, q.version).await?;
     Ok(download(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

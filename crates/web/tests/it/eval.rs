@@ -246,7 +246,7 @@ async fn the_office_defines_a_scheme_by_uploading_excel() {
     let given = [("weighting", "given"), ("code", "xl_leader")];
     let r = post(url.clone(), Some(&csrf), &given, template.clone()).await.unwrap();
     assert_eq!(r.status(), 400);
-    assert!(r.text().await.unwrap().contains("权重"));
+    assert!(r.text().await.unwrap().contains("每个指标都须填写“权重”"));
     assert_eq!(schemes(&e.app).await, before, "nothing stored");
     let r = post(url.clone(), Some(&csrf), &fields, template.clone()).await.unwrap();
     assert_eq!(r.status(), 303);
