@@ -1598,20 +1598,20 @@ impl App {
             .into_iter()
             .find(|e| e.enterprise_id == x.enterprise_id);
         let tier = entry.as_ref().map(|e| e.tier.clone());
-        let (step, event, reason, state_after) = match action {
+        let (event, reason, state_after) = match action {
             ExitAction::Initiate { reason } => {
                 if x.state != "warning" {
                     return Err(AppError::Conflict("只有处于预警的企业可以启动退出".into()));
                 }
                 let r = need(reason, "启动退出的理由")?;
-                (st::ExitStep::Initiate, "initiated", r, "initiated")
+                ("initiated", r, "initiated")
             }
             ExitAction::Lift { reason } => {
                 if pending_appeal {
                     return Err(AppError::Conflict("企业的申诉尚未答复，请先答复申诉".into()));
                 }
                 let r = need(reason, "解除的理由")?;
-                (st::ExitStep::Close { state: "lifted", reason: "" }, "lifted", r, "lifted")
+                ("lifted", r, "lifted")
             }
             ExitAction::Exit { reason } => {
                 if x.state != "initiated" {
@@ -1621,7 +1621,7 @@ impl App {
                     return Err(AppError::Conflict("企业的申诉尚未答复，不能办结退出".into()));
                 }
                 let r = need(reason, "退出的理由")?;
-                (st::ExitStep::Close { state: "exited", reason: "" }, "exited", r, "exited")
+                ("exited", r, "exited")
             }
             ExitAction::Appeal { text } => {
                 if pending_appeal {
@@ -1631,26 +1631,22 @@ impl App {
                     return Err(AppError::Conflict("该退出程序的申诉已答复，不能再次申诉".into()));
                 }
                 let r = need(text, "申诉理由")?;
-                (st::ExitStep::Appeal { text: "" }, "appealed", r, x.state.as_str())
+                ("appealed", r, x.state.as_str())
             }
             ExitAction::Decide { upheld, reply } => {
                 if !pending_appeal {
                     return Err(AppError::Conflict("没有等待答复的申诉".into()));
                 }
                 let r = need(reply, "答复意见")?;
-                if *upheld {
-                    (st::ExitStep::Decide { decision: "upheld", reply: "" }, "upheld", r, "withdrawn")
-                } else {
-                    (st::ExitStep::Decide { decision: "rejected", reply: "" }, "rejected", r, x.state.as_str())
-                }
+                if *upheld { ("upheld", r, "withdrawn") } else { ("rejected", r, x.state.as_str()) }
             }
         };
-        // The step with its text.
-        let step = match step {
-            st::ExitStep::Close { state, .. } => st::ExitStep::Close { state, reason: &reason },
-            st::ExitStep::Appeal { .. } => st::ExitStep::Appeal { text: &reason },
-            st::ExitStep::Decide { decision, .. } => st::ExitStep::Decide { decision, reply: &reason },
-            s => s,
+        // The step follows from the event; its text is the reason given.
+        let step = match event {
+            "initiated" => st::ExitStep::Initiate,
+            "lifted" | "exited" => st::ExitStep::Close { state: event, reason: &reason },
+            "appealed" => st::ExitStep::Appeal { text: &reason },
+            decision => st::ExitStep::Decide { decision, reply: &reason },
         };
         if !st::step_exit(&mut tx, x.id, row_version, step, now).await? {
             return Err(stale());

@@ -62,32 +62,9 @@ fn open_config() -> RunConfig {
     }
 }
 
-/// Create, score (one expert, `score(k)` for the k-th enterprise), compute and approve a run.
+/// [`full_run_until_computed`], then approved.
 async fn full_run(app: &app::App, office: &Principal, expert: &Principal, scheme: i64, year: i64) -> i64 {
-    let run = app
-        .create_run(
-            office,
-            &NewRun { scheme_id: scheme, version: None, chain: None, year, config: Some(open_config()) },
-        )
-        .await
-        .expect("run");
-    app.assign_expert(office, run, &expert.username).await.expect("assign");
-    app.declare_conflicts(expert, run, &[], "", true).await.expect("declare");
-    let form = app.scoring_form(expert, run).await.expect("form");
-    let scores: Vec<ScoreIn> = form
-        .enterprises
-        .iter()
-        .enumerate()
-        .map(|(k, e)| ScoreIn {
-            enterprise_id: e.0,
-            indicator: "tech".into(),
-            score: (k % 10) as f64,
-            note: String::new(),
-        })
-        .collect();
-    app.save_scores(expert, run, &scores, true).await.expect("submit");
-    let v = app.run_view(office, run).await.expect("view");
-    app.compute_run(office, run, v.run.row_version).await.expect("compute");
+    let run = full_run_until_computed(app, office, expert, scheme, year).await;
     let v = app.run_view(office, run).await.expect("view");
     app.review_run(office, run, ReviewAction::Approve, "", v.run.row_version).await.expect("approve");
     run
