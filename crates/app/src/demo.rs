@@ -12,6 +12,8 @@ use serde::Serialize;
 use std::collections::HashSet;
 use store::enterprise::EnterpriseData;
 
+pub use crate::demo_projects::{ProjectPlan, ProjectsSeeded};
+
 const CHAINS_CSV: &str = include_str!("../../../data/chains.csv");
 const WORDS_CSV: &str = include_str!("../../../data/demo/name_words.csv");
 
@@ -48,6 +50,14 @@ impl Scale {
             Scale::Province => (2, &["revenue", "output_value", "tax", "employees", "rd_expense"]),
         }
     }
+    /// Key projects and months of report history: about 300 over two years for a city;
+    /// for a province 20,000, whose reports number about a million.
+    pub fn project_plan(self) -> ProjectPlan {
+        match self {
+            Scale::City => ProjectPlan { projects: 300, months: 24 },
+            Scale::Province => ProjectPlan { projects: 20_000, months: 70 },
+        }
+    }
     pub fn parse(s: &str) -> Option<Scale> {
         match s {
             "city" => Some(Scale::City),
@@ -70,6 +80,7 @@ pub struct DemoReport {
     pub chains: usize,
     pub enterprises: usize,
     pub accounts: Vec<DemoAccount>,
+    pub projects: ProjectsSeeded,
 }
 
 struct ChainDef {
@@ -255,6 +266,12 @@ fn demo_uscc(rng: &mut ChaCha8Rng, region: &str) -> Result<String> {
 impl App {
     /// Seeds the demo city. Refuses when the database already holds a demo.
     pub async fn seed_demo(&self, scale: Scale, seed: u64) -> Result<DemoReport> {
+        self.seed_demo_with(scale, seed, scale.project_plan()).await
+    }
+
+    /// [`App::seed_demo`] with another number of key projects or months of reports (the
+    /// benchmark generator).
+    pub async fn seed_demo_with(&self, scale: Scale, seed: u64, projects: ProjectPlan) -> Result<DemoReport> {
         if store::account::setting(&self.db, "demo_seed").await?.is_some() {
             return Err(AppError::Conflict("数据库中已有示例数据".into()));
         }
@@ -534,6 +551,8 @@ impl App {
         }
         let runs = self.seed_demo_runs(scheme, &experts, &mut rng).await?;
         tracing::info!("demo: {runs} evaluation runs");
-        Ok(DemoReport { chains: chains.len(), enterprises: n, accounts })
+        let projects = self.seed_demo_projects(&actor, projects, seed).await?;
+        tracing::info!("demo: {} key projects, {} monthly reports", projects.projects, projects.reports);
+        Ok(DemoReport { chains: chains.len(), enterprises: n, accounts, projects })
     }
 }

@@ -11,6 +11,7 @@ mod chainmap_import_check;
 mod counts;
 pub mod demo;
 mod demo_chains;
+mod demo_projects;
 mod demo_runs;
 pub mod enterprise;
 pub mod error;
@@ -24,6 +25,9 @@ mod import_reserve;
 mod import_stream;
 pub mod ledger;
 pub mod productgraph;
+pub mod project;
+pub mod project_schedule;
+pub mod project_xlsx;
 pub mod reference;
 pub mod registry;
 pub mod scheme;
@@ -56,6 +60,9 @@ pub struct App {
     /// The reference product graph as last loaded, with the import that wrote it (every
     /// import adds a row, so another instance's import is seen at the next read).
     pub(crate) product_graph: Arc<tokio::sync::Mutex<Option<GraphCache>>>,
+    /// Scheduling reports by (scope, period, chain, region, day), valid while the change
+    /// feed has not moved (every project write appends to it).
+    pub(crate) schedules: Arc<std::sync::Mutex<project_schedule::ScheduleCache>>,
 }
 
 impl App {
@@ -71,6 +78,7 @@ impl App {
             counts: Arc::new(counts::CountCache::default()),
             regions: Arc::new(tokio::sync::OnceCell::new()),
             product_graph: Arc::new(tokio::sync::Mutex::new(None)),
+            schedules: Arc::new(std::sync::Mutex::new(Default::default())),
         })
     }
 
@@ -82,6 +90,11 @@ impl App {
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
+    }
+
+    /// Today's date in China.
+    pub fn today(&self) -> chrono::NaiveDate {
+        domain::clock::china_date(self.clock.now())
     }
 }
 

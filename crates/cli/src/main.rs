@@ -54,6 +54,13 @@ enum Cmd {
         scale: String,
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Key projects to generate (default: 300 for a city, 20,000 for a province).
+        #[arg(long)]
+        projects: Option<usize>,
+        /// Months of monthly reports back from this month (default: 24 for a city, 70 for a
+        /// province, which gives about a million reports).
+        #[arg(long)]
+        report_months: Option<u32>,
     },
     /// Accounts.
     User {
@@ -66,18 +73,22 @@ enum Cmd {
     /// product_relations.jsonl, companies.jsonl, company_products.jsonl and optionally
     /// company_industries.jsonl), cleans it and replaces the stored one.
     Import {
-        /// enterprises, indicators, honours, reserve or product-graph
+        /// enterprises, indicators, honours, reserve, projects or product-graph
         kind: String,
         file: PathBuf,
         /// Validate and show what would change, write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// projects: write the projects (without it, only check and preview).
+        #[arg(long)]
+        apply: bool,
         #[command(flatten)]
         db: DbArgs,
     },
-    /// Export enterprises to FILE.xlsx or FILE.csv (the extension decides).
+    /// Export enterprises to FILE.xlsx or FILE.csv (the extension decides), or projects to
+    /// FILE.xlsx in the county layout.
     Export {
-        /// enterprises
+        /// enterprises or projects
         kind: String,
         file: PathBuf,
         /// Only this county or park.
@@ -326,9 +337,10 @@ async fn run(cli: Cli) -> Result<()> {
                     Ok(report) => {
                         let path = write_demo_accounts(&db.data_dir, &report.accounts)?;
                         eprintln!(
-                            "演示模式：已生成示例城市（{} 条产业链、{} 家虚构企业），示例账号写入 {}",
+                            "演示模式：已生成示例城市（{} 条产业链、{} 家虚构企业、{} 个重点项目），示例账号写入 {}",
                             report.chains,
                             report.enterprises,
+                            report.projects.projects,
                             path.display()
                         );
                     }
@@ -360,15 +372,25 @@ async fn run(cli: Cli) -> Result<()> {
             web::serve(app, cfg, listener).await?;
             Ok(())
         }
-        Cmd::Demo { db, scale, seed } => {
+        Cmd::Demo { db, scale, seed, projects, report_months } => {
             let scale = scale_of(&scale)?;
+            let mut plan = scale.project_plan();
+            plan.projects = projects.unwrap_or(plan.projects);
+            if let Some(m) = report_months {
+                if !(2..=240).contains(&m) {
+                    bail!("--report-months 应在 2 到 240 之间");
+                }
+                plan.months = m;
+            }
             let app = open(&db).await?;
-            let report = app.seed_demo(scale, seed).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let report = app.seed_demo_with(scale, seed, plan).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             let path = write_demo_accounts(&db.data_dir, &report.accounts)?;
             println!(
-                "已生成示例城市：{} 条产业链，{} 家虚构企业（示例），{} 个示例账号（见 {}）",
+                "已生成示例城市：{} 条产业链，{} 家虚构企业（示例），{} 个重点项目（{} 条月报），{} 个示例账号（见 {}）",
                 report.chains,
                 report.enterprises,
+                report.projects.projects,
+                report.projects.reports,
                 report.accounts.len(),
                 path.display()
             );
@@ -423,7 +445,7 @@ async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Cmd::Import { kind, file, dry_run, db } if kind == "product-graph" => {
+        Cmd::Import { kind, file, dry_run, db, .. } if kind == "product-graph" => {
             let report = if dry_run {
                 let raw = app::productgraph::read_graph_dir(&file).map_err(|e| anyhow::anyhow!(e.user_message()))?;
                 let (g, report) = app::productgraph::clean_graph(&raw);
@@ -466,7 +488,40 @@ async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Cmd::Import { kind, file, dry_run, db } => {
+        Cmd::Import { kind, file, apply, db, .. } if kind == "projects" => {
+            let bytes = std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let app = open(&db).await?;
+            let opts = app::project_xlsx::ProjectImportOptions { apply, ..Default::default() };
+            let r = app
+                .import_projects(&app::account::Principal::console(), &bytes, &name, &opts)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.user_message()))?;
+            for w in &r.warnings {
+                eprintln!("提示：{w}");
+            }
+            if !r.errors.is_empty() {
+                for e in r.errors.iter().take(200) {
+                    eprintln!("第 {} 行 [{}] “{}”：{}", e.line, e.column, e.value, e.message);
+                }
+                bail!("{} 行中有 {} 处错误，未导入任何项目", r.rows, r.error_total);
+            }
+            if r.committed {
+                println!("已导入 {} 个重点项目", r.created);
+            } else {
+                let years: Vec<String> = r.plan_years.iter().map(|y| format!("{y}年")).collect();
+                println!("校验通过（未写入，加 --apply 导入）：{} 行，年度计划列：{}", r.rows, years.join("、"));
+                for p in &r.preview {
+                    let code = if p.code.is_empty() { "（编号自动生成）" } else { p.code.as_str() };
+                    println!(
+                        "第 {} 行：{code} {}（{}，{}，总投资 {} 万元）",
+                        p.line, p.name, p.chain, p.region, p.total_wan
+                    );
+                }
+            }
+            Ok(())
+        }
+        Cmd::Import { kind, file, dry_run, db, .. } => {
             let kind = app::import::ImportKind::parse(&kind)
                 .with_context(|| format!("未知导入类型“{kind}”，应为 enterprises、indicators、honours 或 reserve"))?;
             let bytes = std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
@@ -510,9 +565,20 @@ async fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
+        Cmd::Export { kind, file, region, db } if kind == "projects" => {
+            let app = open(&db).await?;
+            let f = app::store::project::Filter { region, ..Default::default() };
+            let bytes = app
+                .export_projects_xlsx(&app::account::Principal::console(), &f)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.user_message()))?;
+            std::fs::write(&file, bytes).with_context(|| format!("无法写入 {}", file.display()))?;
+            println!("已导出重点项目清单到 {}", file.display());
+            Ok(())
+        }
         Cmd::Export { kind, file, region, db } => {
             if kind != "enterprises" {
-                bail!("未知导出类型“{kind}”，目前支持 enterprises");
+                bail!("未知导出类型“{kind}”，应为 enterprises 或 projects");
             }
             let app = open(&db).await?;
             let f = app::store::enterprise::Filter { region, ..Default::default() };

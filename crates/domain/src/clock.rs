@@ -47,3 +47,20 @@ impl Clock for FixedClock {
         *self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
+
+/// China Standard Time (UTC+8, no daylight saving): the zone every date of the product is in.
+pub fn china() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"))
+}
+
+/// The calendar day in China at `t`.
+pub fn china_date(t: DateTime<Utc>) -> chrono::NaiveDate {
+    t.with_timezone(&china()).date_naive()
+}
+
+/// The first instant after the Chinese calendar day `d` (its end, exclusive), in UTC.
+pub fn china_day_end(d: chrono::NaiveDate) -> DateTime<Utc> {
+    let next = d.succ_opt().unwrap_or(d);
+    let naive = next.and_hms_opt(0, 0, 0).unwrap_or_default();
+    DateTime::<Utc>::from_naive_utc_and_offset(naive - Duration::hours(8), Utc)
+}

@@ -11,6 +11,7 @@ pub mod indicator;
 pub mod industry;
 pub mod money;
 pub mod productgraph;
+pub mod project;
 pub mod region;
 pub mod registry;
 pub mod role;

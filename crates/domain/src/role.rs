@@ -204,6 +204,9 @@ pub struct EnterpriseScope {
     pub lead_departments: Vec<String>,
     /// Own enterprise by USCC (enterprise role): read only; corrections are reviewed.
     pub own_usccs: Vec<String>,
+    /// Departments acting as a responsible unit (unit role): the items assigned to them
+    /// (projects, tasks), never the enterprise ledger itself.
+    pub units: Vec<String>,
 }
 
 impl EnterpriseScope {
@@ -224,7 +227,8 @@ impl EnterpriseScope {
                 Role::Enterprise => s.own_usccs.extend(v),
                 // Units see items assigned to them, banks their whitelist, experts their
                 // assignments: none of those is the enterprise ledger itself.
-                Role::Unit | Role::Bank | Role::Expert => {}
+                Role::Unit => s.units.extend(v),
+                Role::Bank | Role::Expert => {}
                 // 三权分立 roles never touch business data.
                 Role::Sysadmin | Role::Secadmin | Role::Auditor => {}
             }

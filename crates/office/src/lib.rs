@@ -16,6 +16,7 @@
 mod csvin;
 mod csvout;
 pub mod dates;
+pub mod docx;
 pub mod headers;
 mod limits;
 pub mod numbers;
@@ -28,6 +29,7 @@ mod zipcheck;
 
 pub use csvout::{csv_escape_cell, write_csv};
 pub use dates::{Period, parse_date, parse_period};
+pub use docx::{DOCX_TYPE, DocBuilder};
 pub use headers::{
     ENTERPRISE_FIELDS, FieldSpec, HONOUR_FIELDS, HeaderError, HeaderMap, HeaderProblem, INDICATOR_VALUE_FIELDS,
     RESERVE_FIELDS, map_headers,

@@ -15,6 +15,7 @@ pub mod gradient;
 pub mod history;
 pub mod indicator;
 pub mod productgraph;
+pub mod project;
 pub mod reference;
 pub mod registry;
 pub mod scheme;

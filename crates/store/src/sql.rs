@@ -20,6 +20,7 @@ pub enum Arg {
     NullI64,
     NullText,
     NullDate,
+    Bytes(Vec<u8>),
 }
 
 impl From<Option<i64>> for Arg {
@@ -52,6 +53,12 @@ impl From<chrono::NaiveDate> for Arg {
 impl From<chrono::DateTime<chrono::Utc>> for Arg {
     fn from(v: chrono::DateTime<chrono::Utc>) -> Self {
         Arg::Ts(v)
+    }
+}
+
+impl From<Vec<u8>> for Arg {
+    fn from(v: Vec<u8>) -> Self {
+        Arg::Bytes(v)
     }
 }
 
@@ -102,6 +109,7 @@ macro_rules! fill_args {
                 Arg::NullI64 => a.add(None::<i64>),
                 Arg::NullText => a.add(None::<String>),
                 Arg::NullDate => a.add(None::<chrono::NaiveDate>),
+                Arg::Bytes(x) => a.add(x),
             };
         }
         a

@@ -114,3 +114,33 @@ document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("[data-map-filter]").forEach(function (s) { s.addEventListener("change", draw); });
   window.addEventListener("resize", function () { chart.resize(); draw(); });
 });
+
+// Stage funnel of the project scheduling page: one bar per stage, in lifecycle order, in the
+// stage colours used across the product. The same numbers are in the table below it.
+document.addEventListener("DOMContentLoaded", function () {
+  var el = document.getElementById("stage-funnel");
+  if (!el || !window.echarts) return;
+  var d = JSON.parse(el.getAttribute("data-chart"));
+  var colour = {
+    planning: "#8a94a6", signed: "#6a4c93", approval: "#0f8a8a", started: "#1f4e8c",
+    building: "#163a69", completed: "#2f7d32", operating: "#1b7f3b", terminated: "#c0392b"
+  };
+  var chart = window.echarts.init(el);
+  chart.setOption({
+    tooltip: {
+      trigger: "axis", axisPointer: { type: "shadow" },
+      formatter: function (ps) {
+        var i = ps[0].dataIndex;
+        return d.labels[i] + "：" + d.counts[i] + " 个，总投资 " + d.totals[i] + " 万元";
+      }
+    },
+    grid: { left: 8, right: 48, top: 10, bottom: 10, containLabel: true },
+    xAxis: { type: "value", minInterval: 1 },
+    yAxis: { type: "category", inverse: true, data: d.labels },
+    series: [{
+      type: "bar", barMaxWidth: 24, label: { show: true, position: "right" },
+      data: d.counts.map(function (c, i) { return { value: c, itemStyle: { color: colour[d.stages[i]] || "#1f4e8c" } }; })
+    }]
+  });
+  window.addEventListener("resize", function () { chart.resize(); });
+});

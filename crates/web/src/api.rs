@@ -33,7 +33,11 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
         crate::api_eval::matrix, crate::api_runs::runs, crate::api_runs::create_run, crate::api_runs::run,
         crate::api_runs::assign_expert, crate::api_runs::remove_expert, crate::api_runs::scoring, crate::api_runs::declare,
         crate::api_runs::save_scores, crate::api_runs::compute, crate::api_runs::set_tier, crate::api_runs::review,
-        crate::api_runs::export, crate::api_runs::ledger, crate::api_runs::exit_step),
+        crate::api_runs::export, crate::api_runs::ledger, crate::api_runs::exit_step,
+        crate::api_projects::list, crate::api_projects::create, crate::api_projects::one, crate::api_projects::update,
+        crate::api_projects::transition, crate::api_projects::reports, crate::api_projects::add_report,
+        crate::api_projects::milestone, crate::api_projects::supervise, crate::api_projects::respond,
+        crate::api_projects::todo, crate::api_projects::schedule),
     components(schemas(ErrorBody, crate::error::FieldErrorDoc)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -76,6 +80,7 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::api_targets::routes())
         .merge(crate::api_eval::routes())
         .merge(crate::api_runs::routes())
+        .merge(crate::api_projects::routes())
 }
 
 async fn openapi() -> Response {

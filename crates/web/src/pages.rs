@@ -23,6 +23,10 @@ use std::collections::HashMap;
 mod chains;
 mod evalrun;
 mod evaluation;
+mod project_files;
+mod project_page;
+mod project_schedule;
+mod projects;
 mod targets;
 
 pub fn routes() -> Router<AppState> {
@@ -80,6 +84,24 @@ pub fn routes() -> Router<AppState> {
         .route("/evaluations/exits/{id}", post(evalrun::exit_step))
         .route("/targets.xlsx", get(targets::targets_xlsx))
         .route("/targets/{id}/follow-up", post(targets::target_follow_up))
+        .route("/projects", get(projects::projects_page))
+        .route("/projects/filters", post(projects::save_filter))
+        .route("/projects/filters/{id}/delete", post(projects::delete_filter))
+        .route("/projects/new", get(projects::new_page).post(projects::create))
+        .route("/projects/schedule", get(project_schedule::schedule_page))
+        .route("/projects/todo", get(project_schedule::todo_page))
+        .route("/projects/{id}", get(project_page::project_page))
+        .route("/projects/{id}/edit", get(projects::edit_page).post(projects::update))
+        .route("/projects/{id}/evidence/{eid}", get(project_page::evidence_file))
+        .route("/projects/{id}/milestones/{mid}/done", post(project_page::milestone_done))
+        .route("/projects/{id}/milestones/{mid}/adjust", post(project_page::milestone_adjust))
+        .route(
+            "/projects/{id}/transition",
+            post(project_page::transition).layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
+        )
+        .route("/projects/{id}/reports", post(project_page::report))
+        .route("/projects/{id}/supervisions", post(project_page::supervise))
+        .route("/projects/{id}/supervisions/{sid}/respond", post(project_page::respond))
         .route("/", get(home))
         .route("/healthz", get(|| async { "ok" }))
         .route("/login", get(login_page).post(login_submit))
@@ -106,6 +128,16 @@ pub fn routes() -> Router<AppState> {
             "/import",
             get(import_page).post(import_submit).layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
         )
+        .route("/projects.xlsx", get(project_files::projects_xlsx))
+        .route("/projects/schedule.xlsx", get(project_files::schedule_xlsx))
+        .route("/projects/schedule.docx", get(project_files::schedule_docx))
+        .route("/projects/import/template.xlsx", get(project_files::import_template))
+        .route(
+            "/projects/import",
+            get(project_files::import_page)
+                .post(project_files::import_submit)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
+        )
 }
 
 // ---- layout ----
@@ -125,6 +157,8 @@ pub struct Nav {
     pub chains: bool,
     /// An expert's scoring tasks (experts have no chain access).
     pub scoring: bool,
+    /// Key projects 重点项目: their list, scheduling and to-do pages.
+    pub projects: bool,
 }
 
 impl Nav {
@@ -151,6 +185,7 @@ impl Nav {
             registry: p.enterprise_scope.writes_anything(),
             chains: app::chainmap::may_read_chains(p),
             scoring: p.has(Role::Expert),
+            projects: projects::may_see_projects(p),
         }
     }
 }

@@ -50,10 +50,12 @@ async fn demo_city() {
         assert_eq!(v.first_broken, None, "{n}");
         assert_eq!(
             v.rows,
-            22 + 3000 + 22 + 1 + 1 + 14 + 1 + 102,
+            22 + 3000 + 22 + 1 + 1 + 14 + 1 + 102 + 300,
             "{n}: chains, enterprises, chain maps, the reference product graph, the evaluation scheme, accounts, the chief's chain, \
-             the evaluation runs (8 created, 24 experts, 23 declarations, 23 score saves, 7 computations, 12 reviews, 2 tier changes, 3 exit steps)"
+             the evaluation runs (8 created, 24 experts, 23 declarations, 23 score saves, 7 computations, 12 reviews, 2 tier changes, 3 exit steps), \
+             the key projects"
         );
+        crate::project_demo::check_demo_projects(&t, &report).await;
         // Evaluation runs in every state, a ledger with two years of history and exits.
         assert_eq!(count(app, "SELECT COUNT(*) FROM eval_run WHERE status = 'approved'").await, 6, "{n}");
         assert_eq!(count(app, "SELECT COUNT(*) FROM eval_run WHERE status = 'computed'").await, 1, "{n}");
@@ -113,11 +115,18 @@ async fn demo_is_reproducible_from_its_seed() {
     for k in 0..2 {
         let t = sqlite().await;
         t.app.seed_demo(Scale::City, 42).await.expect("seed");
-        lists.push(usccs(&t).await);
+        let mut list = usccs(&t).await;
+        let projects: Vec<(String, String, String, i64)> =
+            Sql::new("SELECT code, name, stage, completed_fen FROM project ORDER BY id")
+                .fetch_all(&t.app.db)
+                .await
+                .expect("projects");
+        list.extend(projects.into_iter().map(|p| format!("{} {} {} {}", p.0, p.1, p.2, p.3)));
+        lists.push(list);
         if k == 0 {
             t.skip(); // one test, one run
         }
     }
-    assert_eq!(lists[0].len(), 3000);
+    assert_eq!(lists[0].len(), 3000 + 300);
     assert_eq!(lists[0], lists[1], "the same seed gives the same city");
 }

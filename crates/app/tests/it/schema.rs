@@ -14,6 +14,7 @@ fn sqlite_type(t: &str) -> String {
         "TEXT" => "text".into(),
         "BOOLEAN" => "boolean".into(),
         "DOUBLE PRECISION" | "DOUBLE" | "REAL" => "double precision".into(),
+        "BLOB" => "bytea".into(),
         "TIMESTAMP" | "TIMESTAMPTZ" => "timestamp with time zone".into(),
         "DATE" => "date".into(),
         other => format!("unmapped sqlite type {other}"),
@@ -119,6 +120,15 @@ async fn migrations_in_lockstep() {
         "merge_candidate",
         "placement",
         "product_mapping",
+        "project",
+        "project_done",
+        "project_event",
+        "project_evidence",
+        "project_filter",
+        "project_milestone",
+        "project_plan",
+        "project_report",
+        "project_supervision",
         "ref_company",
         "ref_company_industry",
         "ref_company_product",
@@ -159,7 +169,7 @@ async fn migrations_in_lockstep() {
     assert!(a.contains(&("size_threshold".into(), "large_min".into(), "double precision".into(), true)));
     assert!(a.contains(&("enterprise".into(), "above_scale".into(), "boolean".into(), true)));
     assert!(a.contains(&("indicator_value".into(), "value".into(), "double precision".into(), true)));
-    assert_eq!(a.len(), 433, "column count");
+    assert_eq!(a.len(), 547, "column count");
     assert_eq!(sqlite_indexes(lite).await, pg_indexes(pg, &schema).await, "indexes");
 }
 

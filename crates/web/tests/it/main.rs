@@ -5,6 +5,9 @@ mod chains;
 mod eval;
 mod evalrun;
 mod pages;
+mod project_files;
+mod projects_api;
+mod projects_pages;
 mod robustness;
 mod targets;
 

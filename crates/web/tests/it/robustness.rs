@@ -228,3 +228,121 @@ fn random_chain_and_target_forms_never_cause_a_server_error() {
     let v = rt.block_on(e.app.audit_verify(None)).unwrap();
     assert!(v.first_broken.is_none());
 }
+
+/// Random form fields to every key-project form (new, edit, report, milestones, stage
+/// change, supervision, saved filters), as the office and as a county, with and without
+/// the CSRF token: never a 500, the audit chain intact.
+#[test]
+fn random_project_forms_never_cause_a_server_error() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (e, sessions, pid, mid) = rt.block_on(async {
+        let e = env().await;
+        let (cid, _) = crate::targets::setup(&e).await;
+        let office = app::account::Principal::console();
+        let input = app::project::ProjectInput {
+            name: "示例·随机表单项目".into(),
+            chain: cid.to_string(),
+            region: "511722".into(),
+            investor: "示例业主".into(),
+            kind: "upgrade".into(),
+            total_wan: "1000".into(),
+            unit: "jxj".into(),
+            person: "张三".into(),
+            planned_start: "2026-12-01".into(),
+            ..Default::default()
+        };
+        let pid = e.app.create_project(&office, &input).await.unwrap();
+        let mid = e.app.project(&office, pid).await.unwrap().milestones[1].id;
+        let mut sessions = Vec::new();
+        for user in ["office1", "region1"] {
+            let c = crate::client();
+            let csrf = crate::web_login(&c, &e.base, user).await;
+            sessions.push((c, csrf));
+        }
+        (e, sessions, pid, mid)
+    });
+    let paths: Vec<String> = vec![
+        "/projects/new".into(),
+        format!("/projects/{pid}/edit"),
+        format!("/projects/{pid}/reports"),
+        format!("/projects/{pid}/milestones/{mid}/done"),
+        format!("/projects/{pid}/milestones/{mid}/adjust"),
+        format!("/projects/{pid}/milestones/999999/adjust"),
+        format!("/projects/{pid}/transition"),
+        format!("/projects/{pid}/supervisions"),
+        format!("/projects/{pid}/supervisions/1/respond"),
+        "/projects/filters".into(),
+        "/projects/filters/1/delete".into(),
+        "/projects/abc/reports".into(),
+        "/projects/999999/edit".into(),
+    ];
+    let names = [
+        "name",
+        "chain",
+        "region",
+        "segment_id",
+        "enterprise_uscc",
+        "investor",
+        "kind",
+        "tag_effective",
+        "total_wan",
+        "plan_year_0",
+        "plan_wan_0",
+        "land_mu",
+        "land_mode",
+        "output_wan",
+        "tax_wan",
+        "unit",
+        "person",
+        "person_username",
+        "planned_start",
+        "planned_end",
+        "stage",
+        "version",
+        "month",
+        "amount_wan",
+        "progress",
+        "problems",
+        "on",
+        "due_on",
+        "reason",
+        "to",
+        "title",
+        "content",
+        "response",
+        "query",
+        "filing_no",
+    ];
+    let fields = proptest::collection::vec(
+        (
+            prop_oneof![proptest::sample::select(names.to_vec()).prop_map(String::from), "[a-z_]{1,10}"],
+            prop_oneof![
+                "\\PC{0,20}",
+                "-?[0-9]{1,20}",
+                Just("2026-11".to_string()),
+                Just("2026-12-31".to_string()),
+                Just("511722".to_string()),
+                Just("1".to_string())
+            ],
+        ),
+        0..10,
+    );
+    let mut runner = TestRunner::new(Config { cases: 160, ..Config::default() });
+    runner
+        .run(&(0usize..paths.len(), fields, any::<bool>(), 0usize..2), |(i, fields, with_csrf, who)| {
+            let path = &paths[i];
+            let (c, csrf) = &sessions[who];
+            let mut form: Vec<(String, String)> = fields;
+            if with_csrf {
+                form.push(("csrf".into(), csrf.clone()));
+            }
+            let status = rt.block_on(async {
+                c.post(format!("{}{path}", e.base)).form(&form).send().await.unwrap().status().as_u16()
+            });
+            prop_assert!(status < 500, "POST {path} {form:?} gave {status}");
+            Ok(())
+        })
+        .unwrap();
+    let v = rt.block_on(e.app.audit_verify(None)).unwrap();
+    assert!(v.first_broken.is_none());
+}
