@@ -117,7 +117,7 @@ pub struct ProjectOptions {
     pub units: Vec<(String, String)>,
 }
 
-fn stage_of(code: &str) -> Stage {
+pub(crate) fn stage_of(code: &str) -> Stage {
     Stage::parse(code).unwrap_or(Stage::Planning)
 }
 

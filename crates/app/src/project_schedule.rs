@@ -5,6 +5,7 @@
 //! past month's schedule shows the codes of that month and today's list today's.
 
 use crate::account::Principal;
+use crate::project::stage_of;
 use crate::{App, AppError, Result};
 use chrono::NaiveDate;
 use domain::clock::china_day_end;
@@ -39,10 +40,6 @@ fn window(day: NaiveDate) -> (Month, Month) {
         first = first.prev();
     }
     (first, last)
-}
-
-fn stage_of(code: &str) -> Stage {
-    Stage::parse(code).unwrap_or(Stage::Planning)
 }
 
 /// Whether the project still had to report and could be coded on `day`.
@@ -139,7 +136,7 @@ impl App {
         filter: &sp::Filter,
         code: Option<Code>,
     ) -> Result<(Vec<ListedProject>, i64)> {
-        self.project_list_access(p)?;
+        self.project_staff(p)?;
         let today = self.today();
         let mut f = filter.clone();
         if let Some(want) = code {
@@ -204,10 +201,6 @@ impl App {
         Ok(())
     }
 
-    fn project_list_access(&self, p: &Principal) -> Result<()> {
-        self.project_staff(p)
-    }
-
     /// The monthly scheduling report 调度 of `period` for the city, a chain or a region, as
     /// the caller's scope shows it: plan against completed investment, the stage funnel,
     /// projects started in the month, lagging projects with their reasons, codes per project
@@ -219,7 +212,7 @@ impl App {
         chain: Option<&str>,
         region: Option<&str>,
     ) -> Result<Schedule> {
-        self.project_list_access(p)?;
+        self.project_staff(p)?;
         // Reused while no project changed (the feed's head, read first: a race leaves the
         // stored report at least as new as its tag) and on the same day.
         let head = store::feed::head(&self.db).await?;
@@ -417,7 +410,7 @@ impl App {
     /// projects assigned to them (as responsible person, unit or region), milestones due
     /// within 15 days or overdue.
     pub async fn project_todo(&self, p: &Principal) -> Result<Vec<TodoItem>> {
-        self.project_list_access(p)?;
+        self.project_staff(p)?;
         let today = self.today();
         let s = &p.enterprise_scope;
         let mine = domain::role::EnterpriseScope {

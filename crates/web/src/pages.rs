@@ -185,7 +185,7 @@ impl Nav {
             registry: p.enterprise_scope.writes_anything(),
             chains: app::chainmap::may_read_chains(p),
             scoring: p.has(Role::Expert),
-            projects: projects::may_see_projects(p),
+            projects: app::project::may_see_projects(p),
         }
     }
 }
@@ -1399,14 +1399,18 @@ async fn import_page(u: WebUser) -> PageResult {
     .into_response())
 }
 
-/// The text fields and the `file` part (its name and bytes) of an upload form, refused unless
-/// the form carries this session's CSRF token.
-async fn upload_form(
+/// A multipart part that is a file: (field name, file name, bytes).
+pub(super) type UploadedFile = (String, String, axum::body::Bytes);
+
+/// The text fields and the file parts of a multipart form (a part is a file when it carries
+/// a file name, or is the `file` field), refused unless the form carries this session's
+/// CSRF token.
+pub(super) async fn read_multipart(
     u: &Principal,
     mut mp: axum::extract::Multipart,
-) -> Result<(HashMap<String, String>, Option<(String, axum::body::Bytes)>), PageError> {
+) -> Result<(HashMap<String, String>, Vec<UploadedFile>), PageError> {
     let mut fields: HashMap<String, String> = HashMap::new();
-    let mut file = None;
+    let mut files = Vec::new();
     loop {
         let next = mp
             .next_field()
@@ -1414,18 +1418,29 @@ async fn upload_form(
             .map_err(|e| PageError(AppError::invalid("file", format!("上传内容有误：{}", e.body_text()))))?;
         let Some(f) = next else { break };
         let name = f.name().unwrap_or("").to_string();
-        if name == "file" {
+        if name == "file" || f.file_name().is_some() {
             let fname = f.file_name().unwrap_or("upload").to_string();
             let bytes = f
                 .bytes()
                 .await
                 .map_err(|e| PageError(AppError::TooLarge(format!("文件读取失败：{}", e.body_text()))))?;
-            file = Some((fname, bytes));
+            files.push((name, fname, bytes));
         } else {
             fields.insert(name, f.text().await.unwrap_or_default());
         }
     }
     check_csrf(u, &fields)?;
+    Ok((fields, files))
+}
+
+/// The text fields and the `file` part (its name and bytes) of an upload form, refused unless
+/// the form carries this session's CSRF token.
+async fn upload_form(
+    u: &Principal,
+    mp: axum::extract::Multipart,
+) -> Result<(HashMap<String, String>, Option<(String, axum::body::Bytes)>), PageError> {
+    let (fields, files) = read_multipart(u, mp).await?;
+    let file = files.into_iter().rev().find(|(name, _, _)| name == "file").map(|(_, fname, bytes)| (fname, bytes));
     Ok((fields, file))
 }
 

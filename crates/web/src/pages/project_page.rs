@@ -7,7 +7,7 @@
 
 use super::projects::{code_class, stage_label};
 use super::targets::answer;
-use super::{Nav, PageError, PageResult, check_csrf, checked_form, download, field, fmt_time, id_of};
+use super::{Nav, PageError, PageResult, checked_form, download, field, fmt_time, id_of};
 use crate::AppState;
 use crate::auth::WebUser;
 use crate::view::urlencode;
@@ -555,36 +555,13 @@ pub(super) async fn milestone_adjust(
 
 /// The text fields and the non-empty files (field name, file name, bytes) of a multipart
 /// form, refused unless it carries this session's CSRF token.
-type Upload = (HashMap<String, String>, Vec<(String, String, Vec<u8>)>);
-
-async fn multipart_form(p: &Principal, mut mp: Multipart) -> Result<Upload, PageError> {
-    let mut fields = HashMap::new();
-    let mut files = Vec::new();
-    loop {
-        let next = mp
-            .next_field()
-            .await
-            .map_err(|e| PageError(AppError::invalid("file", format!("上传内容有误：{}", e.body_text()))))?;
-        let Some(f) = next else { break };
-        let name = f.name().unwrap_or("").to_string();
-        match f.file_name().map(str::to_string) {
-            Some(fname) => {
-                let bytes = f
-                    .bytes()
-                    .await
-                    .map_err(|e| PageError(AppError::TooLarge(format!("文件读取失败：{}", e.body_text()))))?;
-                if !bytes.is_empty() {
-                    files.push((name, fname, bytes.to_vec()));
-                }
-            }
-            None => {
-                fields.insert(name, f.text().await.unwrap_or_default());
-            }
-        }
-    }
-    check_csrf(p, &fields)?;
+async fn multipart_form(p: &Principal, mp: Multipart) -> Result<Upload, PageError> {
+    let (fields, files) = super::read_multipart(p, mp).await?;
+    let files = files.into_iter().filter(|(_, _, b)| !b.is_empty()).map(|(n, f, b)| (n, f, b.to_vec())).collect();
     Ok((fields, files))
 }
+
+type Upload = (HashMap<String, String>, Vec<(String, String, Vec<u8>)>);
 
 /// A stage change with its evidence (one form per allowed next stage).
 pub(super) async fn transition(

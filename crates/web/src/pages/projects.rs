@@ -32,10 +32,6 @@ const PLAN_ROWS: usize = 5;
 
 /// Whether `p` works with key projects at all: anyone holding a business role other than
 /// bank or expert (the rule of `app::project`).
-pub(super) fn may_see_projects(p: &app::account::Principal) -> bool {
-    app::project::may_see_projects(p)
-}
-
 /// The CSS class of a code badge.
 pub(super) fn code_class(c: Code) -> &'static str {
     match c {
