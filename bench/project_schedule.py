@@ -11,10 +11,13 @@ login form, bearer token through POST /api/v1/auth/token), then:
 
 1. Scheduling report: `GET /api/v1/schedules?period=YYYY-MM` (this month, the whole city),
    --requests sequential requests; median and p95 of the client round trip and of
-   Server-Timing. Peer: Python's sqlite3 on the same file runs the statements the report
-   runs (crates/store/src/project.rs: facts — the year's plan and the per-project summaries
-   kept with the reports, `project_done` and `project.reported` —, reports submitted after
-   the day, overdue milestones, overdue supervision, projects that entered 开工 this month)
+   Server-Timing. The server computes the report from its project book (crates/app/src/
+   project_book.rs: every project's row, plans, `project_done`, milestones, supervision,
+   late reports and 开工 days, loaded once and patched from the change feed), plus one
+   statement for the ids the reader may see. Peer: Python's sqlite3 on the same file runs
+   the statements such a report needs (the year's plan and the per-project summaries kept
+   with the reports, `project_done` and `project.reported` —, reports submitted after the
+   day, overdue milestones, overdue supervision, projects that entered 开工 this month)
    and aggregates in Python what the report shows (crates/app/src/project_schedule.rs:
    codes by the rules, totals, the stage funnel, per chain / region / responsible unit,
    unit codes, started and lagging lists). A second peer computes the same from the

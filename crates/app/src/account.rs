@@ -97,6 +97,20 @@ impl App {
         Ok(sa::policy(&self.db).await?)
     }
 
+    /// The policy at `version` (read with the session), from this instance's copy when it is
+    /// that version; every change moves the version, so a change through any instance is
+    /// seen at the next request.
+    async fn policy_at(&self, version: i64) -> Result<SecurityPolicy> {
+        if let Some((v, p)) = self.policy_cache.lock().unwrap_or_else(|e| e.into_inner()).as_ref()
+            && *v == version
+        {
+            return Ok(p.clone());
+        }
+        let (p, v) = sa::policy(&self.db).await?;
+        *self.policy_cache.lock().unwrap_or_else(|e| e.into_inner()) = Some((v, p.clone()));
+        Ok(p)
+    }
+
     /// Checks a password and opens a session. Failures count toward the lockout; the
     /// lockout and each failure are audited.
     pub async fn login(&self, username: &str, password: &str, kind: SessionKind, ip: &str) -> Result<NewSession> {
@@ -152,20 +166,12 @@ impl App {
         now: DateTime<Utc>,
     ) -> Result<Principal> {
         let grants = sa::grants(&self.db, acc.id).await?;
-        Ok(Principal {
-            account_id: acc.id,
-            username: acc.username.clone(),
-            display_name: acc.display_name.clone(),
-            enterprise_scope: EnterpriseScope::from_grants(&grants),
-            grants,
-            must_change_password: acc.must_change_password || policy.password_expired(acc.password_changed_at, now),
-            csrf_token: csrf,
-            ip: ip.to_string(),
-        })
+        Ok(principal_of(acc, grants, csrf, ip, policy, now))
     }
 
     /// Resolves a session cookie or bearer token to its principal, enforcing the idle and
-    /// absolute timeouts and the account's state.
+    /// absolute timeouts and the account's state: one statement (session, account, grants,
+    /// policy version) on a request whose session needs nothing written.
     pub async fn authenticate(&self, token: &str, kind: SessionKind, ip: &str) -> Result<Principal> {
         let expired = || AppError::Unauthenticated("登录已过期，请重新登录".into());
         if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -173,17 +179,17 @@ impl App {
         }
         let now = self.now();
         let h = token_hash(token);
-        let Some(s) = sa::session(&self.db, &h).await? else { return Err(expired()) };
+        let Some(b) = sa::session_bundle(&self.db, &h).await? else { return Err(expired()) };
+        let s = b.session;
         if s.kind != kind.code() {
             return Err(expired());
         }
-        let (policy, _) = self.policy().await?;
+        let policy = self.policy_at(b.policy_version).await?;
         if !policy.session_alive(s.created_at, s.last_seen_at, now) {
             sa::delete_session(&self.db, &h).await?;
             return Err(expired());
         }
-        let Some(acc) = sa::by_id(&self.db, s.account_id).await? else { return Err(expired()) };
-        if acc.disabled {
+        if b.account.disabled {
             sa::delete_session(&self.db, &h).await?;
             return Err(AppError::Unauthenticated("账号已停用".into()));
         }
@@ -192,7 +198,7 @@ impl App {
         if now - s.last_seen_at >= Duration::seconds(30) {
             sa::touch_session(&self.db, &h, now).await?;
         }
-        self.principal_for(&acc, s.csrf_token, ip, &policy, now).await
+        Ok(principal_of(&b.account, b.grants, s.csrf_token, ip, &policy, now))
     }
 
     pub async fn logout(&self, token: &str, p: &Principal) -> Result<()> {
@@ -443,5 +449,25 @@ impl App {
                 (a, g)
             })
             .collect())
+    }
+}
+
+fn principal_of(
+    acc: &sa::AccountRow,
+    grants: Vec<domain::role::Grant>,
+    csrf: String,
+    ip: &str,
+    policy: &SecurityPolicy,
+    now: DateTime<Utc>,
+) -> Principal {
+    Principal {
+        account_id: acc.id,
+        username: acc.username.clone(),
+        display_name: acc.display_name.clone(),
+        enterprise_scope: EnterpriseScope::from_grants(&grants),
+        grants,
+        must_change_password: acc.must_change_password || policy.password_expired(acc.password_changed_at, now),
+        csrf_token: csrf,
+        ip: ip.to_string(),
     }
 }

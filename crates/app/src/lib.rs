@@ -26,6 +26,7 @@ mod import_stream;
 pub mod ledger;
 pub mod productgraph;
 pub mod project;
+pub(crate) mod project_book;
 pub mod project_schedule;
 pub mod project_xlsx;
 pub mod reference;
@@ -63,6 +64,13 @@ pub struct App {
     /// Scheduling reports by (scope, period, chain, region, day), valid while the change
     /// feed has not moved (every project write appends to it).
     pub(crate) schedules: Arc<std::sync::Mutex<project_schedule::ScheduleCache>>,
+    /// Today's code of every project, patched from the change feed (see
+    /// [`project_schedule::TodayCodes`]).
+    pub(crate) today_codes: Arc<tokio::sync::Mutex<project_schedule::TodayCodes>>,
+    /// The project book of this instance (see [`project_book`]).
+    pub(crate) book: Arc<tokio::sync::Mutex<Arc<project_book::Book>>>,
+    /// The security policy with its version, as last read.
+    pub(crate) policy_cache: Arc<std::sync::Mutex<Option<(i64, domain::account::SecurityPolicy)>>>,
 }
 
 impl App {
@@ -79,6 +87,9 @@ impl App {
             regions: Arc::new(tokio::sync::OnceCell::new()),
             product_graph: Arc::new(tokio::sync::Mutex::new(None)),
             schedules: Arc::new(std::sync::Mutex::new(Default::default())),
+            today_codes: Arc::new(tokio::sync::Mutex::new(Default::default())),
+            book: Arc::new(tokio::sync::Mutex::new(Default::default())),
+            policy_cache: Arc::new(std::sync::Mutex::new(None)),
         })
     }
 

@@ -196,16 +196,13 @@ impl App {
     /// The chains, regions and units of the project forms.
     pub async fn project_options(&self, p: &Principal) -> Result<ProjectOptions> {
         self.project_staff(p)?;
-        let chains = self
-            .chains()
+        let chains = store::chain::heads(&self.db)
             .await?
             .into_iter()
-            .filter(|c| {
-                p.has(Role::Office)
-                    || holds(p, Role::LeadDept, &c.lead_department_code)
-                    || !p.enterprise_scope.regions.is_empty()
+            .filter(|(_, _, lead)| {
+                p.has(Role::Office) || holds(p, Role::LeadDept, lead) || !p.enterprise_scope.regions.is_empty()
             })
-            .map(|c| (c.code, c.name))
+            .map(|(code, name, _)| (code, name))
             .collect();
         let all_regions = self.filter_regions().await?;
         let regions = if p.has(Role::Office) || p.grants.iter().any(|g| g.role == Role::LeadDept) {

@@ -6,12 +6,14 @@
 
 use crate::account::Principal;
 use crate::project::stage_of;
+use crate::project_book::Entry;
 use crate::{App, AppError, Result};
 use chrono::NaiveDate;
 use domain::clock::china_day_end;
 use domain::project::{self as dp, Code, CodeReason, Month, Stage};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 use store::project::{self as sp, Facts, FactsQuery};
 
 /// Months back from the latest overdue month in which missing reports are coded.
@@ -48,9 +50,54 @@ fn active_on(f: &Facts, day: NaiveDate) -> bool {
     !(s.is_final() && f.stage_on <= day)
 }
 
+/// A project's code at the end of `day` (`None`: green or no longer coded), from what it
+/// held then: milestones due before the day and not done by it, supervision orders issued
+/// before its end, due before the day and unanswered then, and months of the code window
+/// from its first month not reported by then (the `reported` flags, minus late reports
+/// submitted after the day).
+fn code_on(e: &Entry, f: &Facts, day: NaiveDate, now: chrono::DateTime<chrono::Utc>) -> Option<Coded> {
+    if !active_on(f, day) {
+        return None;
+    }
+    let (w0, w1) = window(day);
+    let as_of = china_day_end(day);
+    let mut i = dp::CodeInputs::default();
+    for (name, due, done) in &e.milestones {
+        if *due < day && done.is_none_or(|d| d > day) {
+            i.open_milestones.push((name.clone(), *due));
+        }
+    }
+    for (title, due, issued, responded) in &e.supervisions {
+        if *due < day && *issued < as_of && responded.is_none_or(|r| r >= as_of) {
+            i.unanswered_supervisions.push((title.clone(), *due));
+        }
+    }
+    // Late reports submitted after the day did not exist then (on-time ones of months
+    // already due were all in by then).
+    let later = |m: Month| as_of <= now && e.late_reports.iter().any(|(lm, at)| *lm == m && *at >= as_of);
+    if let Some(first) = Month::parse(&f.first_month) {
+        let flags = f.reported.as_bytes();
+        let mut m = first.max(w0);
+        while m <= w1 {
+            let k = usize::try_from(first.count_to(m) - 1).unwrap_or(usize::MAX);
+            if flags.get(k) != Some(&b'1') || later(m) {
+                i.missing_reports.push(m);
+            }
+            m = m.next();
+        }
+    }
+    let (code, reasons) = dp::project_code(Stage::Planning, &i, day);
+    (code != Code::Green).then(|| Coded {
+        code,
+        reasons,
+        missing: i.missing_reports.iter().map(ToString::to_string).collect(),
+    })
+}
+
 impl App {
     /// Facts and codes of the selected projects in `p`'s scope: sums for `period`, codes as
-    /// of the end of `day`.
+    /// of the end of `day`, from the project book (the ids `scope` may read come from the
+    /// store).
     pub(crate) async fn coded_facts(
         &self,
         scope: &domain::role::EnterpriseScope,
@@ -59,63 +106,22 @@ impl App {
         period: Month,
         day: NaiveDate,
     ) -> Result<(Vec<Facts>, HashMap<i64, Coded>)> {
-        let (w0, w1) = window(day);
-        let as_of = china_day_end(day);
-        let q = FactsQuery {
-            chain_id: sel.chain_id,
-            region: sel.region.clone(),
-            ids: sel.ids.clone(),
-            year: i64::from(period.year),
-            month: period.month,
+        let book = self.project_book().await?;
+        let q = FactsQuery { chain_id: sel.chain_id, region: sel.region.clone(), ids: sel.ids.clone() };
+        let visible = sp::visible_ids(&self.db, scope, account, &q).await?;
+        let entries: Vec<&Entry> = match &visible {
+            None => book.projects.values().map(AsRef::as_ref).collect(),
+            Some(ids) => ids.iter().filter_map(|id| book.projects.get(id)).map(AsRef::as_ref).collect(),
         };
-        let facts = sp::facts(&self.db, scope, account, &q).await?;
-        let ids = sel.ids.as_deref();
-        let mut inputs: HashMap<i64, dp::CodeInputs> = HashMap::new();
-        let past = day < self.today();
-        for (pid, name, due) in sp::overdue_milestones(&self.db, scope, account, day, ids, past).await? {
-            inputs.entry(pid).or_default().open_milestones.push((name, due));
-        }
-        for (pid, title, due) in sp::overdue_supervisions(&self.db, scope, account, day, as_of, ids).await? {
-            inputs.entry(pid).or_default().unanswered_supervisions.push((title, due));
-        }
-        // Missing reports: months of the window from the project's first month not marked
-        // reported, or reported only after the day.
-        let later: std::collections::HashSet<(i64, Month)> = if as_of <= self.now() {
-            sp::reports_after(&self.db, as_of, &w0.to_string(), &w1.to_string())
-                .await?
-                .into_iter()
-                .filter_map(|(id, m)| Some((id, Month::parse(&m)?)))
-                .collect()
-        } else {
-            Default::default()
-        };
-        for f in &facts {
-            if !active_on(f, day) {
-                continue;
+        let now = self.now();
+        let mut facts = Vec::with_capacity(entries.len());
+        let mut codes = HashMap::new();
+        for e in entries {
+            let f = e.facts(period);
+            if let Some(c) = code_on(e, &f, day, now) {
+                codes.insert(f.id, c);
             }
-            let Some(first) = Month::parse(&f.first_month) else { continue };
-            let flags = f.reported.as_bytes();
-            let mut m = first.max(w0);
-            while m <= w1 {
-                let i = usize::try_from(first.count_to(m) - 1).unwrap_or(usize::MAX);
-                let done = flags.get(i) == Some(&b'1') && (later.is_empty() || !later.contains(&(f.id, m)));
-                if !done {
-                    inputs.entry(f.id).or_default().missing_reports.push(m);
-                }
-                m = m.next();
-            }
-        }
-        let mut codes = HashMap::with_capacity(facts.len());
-        for f in &facts {
-            let Some(i) = inputs.get(&f.id) else { continue };
-            if !active_on(f, day) {
-                continue;
-            }
-            let (code, reasons) = dp::project_code(Stage::Planning, i, day);
-            if code != Code::Green {
-                let missing = i.missing_reports.iter().map(ToString::to_string).collect();
-                codes.insert(f.id, Coded { code, reasons, missing });
-            }
+            facts.push(f);
         }
         Ok((facts, codes))
     }
@@ -128,6 +134,39 @@ impl App {
         Ok(codes.get(&id).map(|c| (c.code, c.reasons.clone())).unwrap_or((Code::Green, Vec::new())))
     }
 
+    /// Today's code of every coded project (green ones are absent), whoever asks: a code
+    /// follows from the project's own facts, never from the reader, and the callers only
+    /// look up projects their scope already let them read.
+    ///
+    /// Computed from the project book whenever the book or the day has moved.
+    /// Returns them with the feed head they hold.
+    pub(crate) async fn codes_today(&self) -> Result<(Arc<HashMap<i64, Coded>>, i64)> {
+        let today = self.today();
+        // The book first, with no lock held: the cache's lock is taken only to compare and,
+        // when the book or the day has moved, to compute once for every waiting request.
+        let book = self.project_book().await?;
+        let mut cache = self.today_codes.lock().await;
+        if cache.day == Some(today) && cache.head >= book.head {
+            return Ok((cache.codes.clone(), cache.head));
+        }
+        let now = self.now();
+        let codes: HashMap<i64, Coded> = book
+            .projects
+            .values()
+            .filter_map(|e| {
+                let f = e.facts(Month::of(today));
+                code_on(e, &f, today, now).map(|c| (f.id, c))
+            })
+            .collect();
+        *cache = TodayCodes { day: Some(today), head: book.head, codes: Arc::new(codes) };
+        Ok((cache.codes.clone(), cache.head))
+    }
+
+    /// Brings today's project codes up to date (the server calls it as it follows the feed).
+    pub async fn refresh_project_codes(&self) -> Result<()> {
+        self.codes_today().await.map(|_| ())
+    }
+
     /// The project list: one page with each row's code today; `code` keeps only projects
     /// with that code (computed over the caller's whole scope).
     pub async fn projects(
@@ -137,14 +176,14 @@ impl App {
         code: Option<Code>,
     ) -> Result<(Vec<ListedProject>, i64)> {
         self.project_staff(p)?;
-        let today = self.today();
+        // The feed's head read before the codes: the total below is reused while it holds.
+        let (codes, head) = self.codes_today().await?;
         let mut f = filter.clone();
         if let Some(want) = code {
-            self.apply_code_filter(p, &mut f, want).await?;
+            apply_code_filter(&codes, &mut f, want);
         }
         // The total is reused while no project changed (the change feed's head, read first),
         // as for the enterprise list: counting on every page view is what costs.
-        let head = store::feed::head(&self.db).await?;
         let key = format!(
             "project|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}",
             p.enterprise_scope,
@@ -169,8 +208,6 @@ impl App {
             }
         };
         let rows = sp::page(&self.db, &p.enterprise_scope, p.account_id, &f).await?;
-        let sel = Selection { ids: Some(rows.iter().map(|r| r.id).collect()), ..Default::default() };
-        let (_, codes) = self.coded_facts(&p.enterprise_scope, p.account_id, &sel, Month::of(today), today).await?;
         let items = rows
             .into_iter()
             .map(|r| {
@@ -185,19 +222,12 @@ impl App {
         Ok((items, total))
     }
 
-    /// Narrows a list filter to the projects with code `want` today (computed over the
-    /// caller's scope, the filter's chain and region).
+    /// Narrows a list filter to the projects with code `want` today (the filter's scope,
+    /// chain and region still apply in the query).
     pub async fn apply_code_filter(&self, p: &Principal, f: &mut sp::Filter, want: Code) -> Result<()> {
-        let today = self.today();
-        let sel = Selection { chain_id: f.chain_id, region: f.region.clone(), ids: None };
-        let (_, codes) = self.coded_facts(&p.enterprise_scope, p.account_id, &sel, Month::of(today), today).await?;
-        if want == Code::Green {
-            // Green: projects under way without a code (the coded ones are the fewer).
-            f.exclude_ids = codes.keys().copied().collect();
-            f.active_only = true;
-        } else {
-            f.ids = Some(codes.iter().filter(|(_, c)| c.code == want).map(|(id, _)| *id).collect());
-        }
+        self.project_staff(p)?;
+        let (codes, _) = self.codes_today().await?;
+        apply_code_filter(&codes, f, want);
         Ok(())
     }
 
@@ -272,15 +302,14 @@ impl App {
             ids: None,
         };
         let (facts, codes) = self.coded_facts(&p.enterprise_scope, p.account_id, &sel, period, day).await?;
-        let started_ids = sp::entered_stage(
-            &self.db,
-            &p.enterprise_scope,
-            p.account_id,
-            Stage::Started.code(),
-            period.first_day(),
-            period.last_day(),
-        )
-        .await?;
+        // Projects that entered 开工 in the month (the book's timeline).
+        let book = self.project_book().await?;
+        let (first, last) = (period.first_day(), period.last_day());
+        let started: std::collections::HashSet<i64> = facts
+            .iter()
+            .filter(|f| book.projects.get(&f.id).is_some_and(|e| e.started.iter().any(|d| (first..=last).contains(d))))
+            .map(|f| f.id)
+            .collect();
         let names = Names {
             chains: chains.iter().map(|c| (c.id, c.name.clone())).collect(),
             regions: regions.iter().map(|r| (r.code.clone(), r.name.clone())).collect(),
@@ -307,7 +336,6 @@ impl App {
                 .collect(),
             ..Default::default()
         };
-        let started: std::collections::HashSet<i64> = started_ids.into_iter().collect();
         let mut by_chain: HashMap<i64, GroupRow> = HashMap::new();
         let mut by_region: HashMap<String, GroupRow> = HashMap::new();
         let mut by_unit: HashMap<String, GroupRow> = HashMap::new();
@@ -492,6 +520,27 @@ impl App {
         }
         out.sort_by(|a, b| b.overdue.cmp(&a.overdue).then(a.due.cmp(&b.due)).then(a.project_id.cmp(&b.project_id)));
         Ok(out)
+    }
+}
+
+/// Today's codes with the day and the feed head they were computed at.
+#[derive(Default)]
+pub(crate) struct TodayCodes {
+    day: Option<NaiveDate>,
+    head: i64,
+    codes: Arc<HashMap<i64, Coded>>,
+}
+
+fn apply_code_filter(codes: &HashMap<i64, Coded>, f: &mut sp::Filter, want: Code) {
+    if want == Code::Green {
+        // Green: projects under way without a code (the coded ones are the fewer).
+        f.exclude_ids = codes.keys().copied().collect();
+        f.exclude_ids.sort_unstable();
+        f.active_only = true;
+    } else {
+        let mut ids: Vec<i64> = codes.iter().filter(|(_, c)| c.code == want).map(|(id, _)| *id).collect();
+        ids.sort_unstable();
+        f.ids = Some(ids);
     }
 }
 

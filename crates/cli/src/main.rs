@@ -354,7 +354,8 @@ async fn run(cli: Cli) -> Result<()> {
                 }
             }
             app.sync_search().await.map_err(|e| anyhow::anyhow!("搜索索引同步失败：{e}"))?;
-            // Follow the change feed so that writes made through other instances are found too.
+            // Follow the change feed so that writes made through other instances are found too,
+            // and keep today's project codes current (a request then rarely waits for them).
             let follower = app.clone();
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
@@ -362,6 +363,9 @@ async fn run(cli: Cli) -> Result<()> {
                     tick.tick().await;
                     if let Err(e) = follower.sync_search().await {
                         tracing::warn!("search sync: {e}");
+                    }
+                    if let Err(e) = follower.refresh_project_codes().await {
+                        tracing::warn!("project codes: {e}");
                     }
                 }
             });

@@ -199,6 +199,66 @@ pub async fn session(db: &Db, token_hash: &str) -> Result<Option<SessionRow>> {
     q.fetch_optional(db).await
 }
 
+/// A session with its account, the account's grants and the security policy's version: what
+/// authenticating a request needs, in one statement.
+pub struct SessionBundle {
+    pub session: SessionRow,
+    pub account: AccountRow,
+    pub grants: Vec<Grant>,
+    /// The version of the stored policy (0: none stored, the defaults apply).
+    pub policy_version: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionJoinRow {
+    s_kind: String,
+    s_csrf_token: String,
+    s_created_at: DateTime<Utc>,
+    s_last_seen_at: DateTime<Utc>,
+    #[sqlx(flatten)]
+    account: AccountRow,
+    role: Option<String>,
+    scope: Option<String>,
+    policy_version: Option<i64>,
+}
+
+/// The session `token_hash` joined with its account (none when either is gone), its grants
+/// and the policy version.
+pub async fn session_bundle(db: &Db, token_hash: &str) -> Result<Option<SessionBundle>> {
+    let account_cols: Vec<String> = COLUMNS.split(", ").map(|c| format!("a.{}", c.trim())).collect();
+    let mut q = Sql::new(&format!(
+        "SELECT s.kind AS s_kind, s.csrf_token AS s_csrf_token, s.created_at AS s_created_at, \
+         s.last_seen_at AS s_last_seen_at, {}, r.role, r.scope, \
+         (SELECT version FROM security_policy WHERE id = 1) AS policy_version \
+         FROM session s JOIN account a ON a.id = s.account_id LEFT JOIN account_role r ON r.account_id = a.id \
+         WHERE s.token_hash = ",
+        account_cols.join(", ")
+    ));
+    q.bind(token_hash).push(" ORDER BY r.role, r.scope");
+    let rows: Vec<SessionJoinRow> = q.fetch_all(db).await?;
+    let mut rows = rows.into_iter();
+    let Some(first) = rows.next() else { return Ok(None) };
+    let role = |role: Option<String>, scope: Option<String>, account_id: i64| {
+        to_grant(RoleRow { account_id, role: role?, scope: scope.unwrap_or_default() })
+    };
+    let id = first.account.id;
+    let mut grants: Vec<Grant> = role(first.role, first.scope, id).into_iter().collect();
+    grants.extend(rows.filter_map(|r| role(r.role, r.scope, id)));
+    Ok(Some(SessionBundle {
+        session: SessionRow {
+            token_hash: token_hash.to_string(),
+            account_id: id,
+            kind: first.s_kind,
+            csrf_token: first.s_csrf_token,
+            created_at: first.s_created_at,
+            last_seen_at: first.s_last_seen_at,
+        },
+        account: first.account,
+        grants,
+        policy_version: first.policy_version.unwrap_or(0),
+    }))
+}
+
 /// Moves a session's idle clock. Not audited: it changes no business data.
 pub async fn touch_session(db: &Db, token_hash: &str, at: DateTime<Utc>) -> Result<()> {
     on_db!(db, p => sqlx::query("UPDATE session SET last_seen_at = $1 WHERE token_hash = $2")

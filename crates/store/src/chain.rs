@@ -67,6 +67,15 @@ pub async fn options(db: &Db) -> Result<Vec<(String, String)>> {
         .await
 }
 
+/// (code, name, lead department) of every chain, in the order of the drop-downs.
+pub async fn heads(db: &Db) -> Result<Vec<(String, String, String)>> {
+    Sql::new(
+        "SELECT c.code, c.name, c.lead_department_code FROM chain c JOIN field f ON f.code = c.field_code ORDER BY f.sort, c.id",
+    )
+    .fetch_all(db)
+    .await
+}
+
 pub async fn id_by_code(db: &Db, code: &str) -> Result<Option<i64>> {
     #[derive(sqlx::FromRow)]
     struct Id {

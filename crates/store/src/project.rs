@@ -214,8 +214,7 @@ pub async fn count(db: &Db, scope: &EnterpriseScope, account: i64, f: &Filter) -
     q.fetch_i64(db).await
 }
 
-/// One page of the projects `scope` may read: the page's ids from `project` alone (an
-/// index walk, whatever the offset), then those rows with their names.
+/// One page of the projects `scope` may read.
 pub async fn page(db: &Db, scope: &EnterpriseScope, account: i64, f: &Filter) -> Result<Vec<ProjectRow>> {
     let order = match f.sort.as_deref() {
         Some("name") => " ORDER BY p.name, p.id",
@@ -228,20 +227,15 @@ pub async fn page(db: &Db, scope: &EnterpriseScope, account: i64, f: &Filter) ->
         _ => " ORDER BY p.updated_at DESC, p.id DESC",
     };
     let per = f.per_page.clamp(1, 500);
-    let mut q = Sql::new("SELECT p.id FROM project p WHERE 1 = 1");
+    // One statement: the page's ids from `project` alone in a subquery (an index walk,
+    // whatever the offset), then those rows with their names, in the same order.
+    let mut q = Sql::new(SELECT);
+    q.push(" AND p.id IN (SELECT p.id FROM project p WHERE 1 = 1");
     push_scope(&mut q, scope, account, Access::Read);
     push_filter(&mut q, f);
     q.push(order).push(" LIMIT ").bind(per).push(" OFFSET ").bind(f.page.clamp(0, 1_000_000).saturating_mul(per));
-    let ids: Vec<(i64,)> = q.fetch_all(db).await?;
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut r = Sql::new(SELECT);
-    r.push(" AND p.id IN ").bind_list(ids.iter().map(|(id,)| *id));
-    let mut rows: Vec<ProjectRow> = r.fetch_all(db).await?;
-    let pos: std::collections::HashMap<i64, usize> = ids.iter().enumerate().map(|(i, (id,))| (*id, i)).collect();
-    rows.sort_by_key(|row| pos.get(&row.id).copied().unwrap_or(usize::MAX));
-    Ok(rows)
+    q.push(")").push(order);
+    q.fetch_all(db).await
 }
 
 /// Every project `scope` may read with the filter, unpaged (exports).
@@ -869,9 +863,10 @@ pub async fn delete_filter(tx: &mut Tx, account: i64, id: i64) -> Result<bool> {
 
 // ---------------------------------------------------------------- facts for codes and schedules
 
-/// What codes and scheduling reports are computed from, per project.
+/// What a project's facts and codes are computed from, whatever the day: loaded once per
+/// server instance and patched from the change feed (see `app::project_book`).
 #[derive(Clone, Debug, Serialize, PartialEq, sqlx::FromRow)]
-pub struct Facts {
+pub struct BookProject {
     pub id: i64,
     pub code: String,
     pub name: String,
@@ -885,6 +880,13 @@ pub struct Facts {
     /// One character per month from `first_month`: `1` reported, `0` not.
     pub reported: String,
     pub total_fen: i64,
+}
+
+/// A project's facts for a period: what codes and scheduling reports are computed from.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Facts {
+    #[serde(flatten)]
+    pub project: BookProject,
     /// The plan of the period's year.
     pub plan_fen: i64,
     /// Completed from January to the period's month.
@@ -893,33 +895,119 @@ pub struct Facts {
     pub month_fen: i64,
 }
 
-/// Which projects and which period the facts are for.
-#[derive(Clone, Debug)]
+impl std::ops::Deref for Facts {
+    type Target = BookProject;
+    fn deref(&self) -> &BookProject {
+        &self.project
+    }
+}
+
+/// A year's completed investment per month (`project_done`).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct BookDone {
+    pub project_id: i64,
+    pub year: i64,
+    pub m01: i64,
+    pub m02: i64,
+    pub m03: i64,
+    pub m04: i64,
+    pub m05: i64,
+    pub m06: i64,
+    pub m07: i64,
+    pub m08: i64,
+    pub m09: i64,
+    pub m10: i64,
+    pub m11: i64,
+    pub m12: i64,
+}
+
+impl BookDone {
+    pub fn months(&self) -> [i64; 12] {
+        [
+            self.m01, self.m02, self.m03, self.m04, self.m05, self.m06, self.m07, self.m08, self.m09, self.m10,
+            self.m11, self.m12,
+        ]
+    }
+}
+
+/// A supervision order in the book: (project, title, due, issued, responded).
+pub type BookSupervision = (i64, String, NaiveDate, DateTime<Utc>, Option<DateTime<Utc>>);
+
+/// Everything the book holds of some projects (`ids`), or of all (`None`).
+#[derive(Debug, Default)]
+pub struct BookRows {
+    pub projects: Vec<BookProject>,
+    /// (project, year, plan)
+    pub plans: Vec<(i64, i64, i64)>,
+    pub done: Vec<BookDone>,
+    /// (project, name, due, done), in milestone order.
+    pub milestones: Vec<(i64, String, NaiveDate, Option<NaiveDate>)>,
+    pub supervisions: Vec<BookSupervision>,
+    /// Late reports: (project, month, submitted)
+    pub late_reports: Vec<(i64, String, DateTime<Utc>)>,
+    /// Days a project entered 开工: (project, day)
+    pub started: Vec<(i64, NaiveDate)>,
+}
+
+/// Loads the book's rows of the projects `ids` (all projects when `None`): a handful of
+/// plain reads by project id, no scope (the callers filter by [`visible_ids`]).
+pub async fn book_rows(db: &Db, ids: Option<&[i64]>) -> Result<BookRows> {
+    if ids.is_some_and(<[i64]>::is_empty) {
+        return Ok(BookRows::default());
+    }
+    let only = |q: &mut Sql, col: &str| {
+        if let Some(ids) = ids {
+            q.push(&format!(" AND {col} IN ")).bind_list(ids.iter().copied());
+        }
+    };
+    let mut q = Sql::new(
+        "SELECT id, code, name, chain_id, region_code, unit_code, person_account_id, stage, stage_on, first_month, \
+         reported, total_fen FROM project WHERE 1 = 1",
+    );
+    only(&mut q, "id");
+    let projects = q.fetch_all(db).await?;
+    let mut q = Sql::new("SELECT project_id, year, plan_fen FROM project_plan WHERE 1 = 1");
+    only(&mut q, "project_id");
+    let plans = q.fetch_all(db).await?;
+    let mut q = Sql::new(
+        "SELECT project_id, year, m01, m02, m03, m04, m05, m06, m07, m08, m09, m10, m11, m12 FROM project_done WHERE 1 = 1",
+    );
+    only(&mut q, "project_id");
+    let done = q.fetch_all(db).await?;
+    let mut q = Sql::new("SELECT project_id, name, due_on, done_on FROM project_milestone WHERE 1 = 1");
+    only(&mut q, "project_id");
+    q.push(" ORDER BY project_id, seq");
+    let milestones = q.fetch_all(db).await?;
+    let mut q =
+        Sql::new("SELECT project_id, title, due_on, issued_at, responded_at FROM project_supervision WHERE 1 = 1");
+    only(&mut q, "project_id");
+    q.push(" ORDER BY project_id, id");
+    let supervisions = q.fetch_all(db).await?;
+    let mut q = Sql::new("SELECT project_id, month, submitted_at FROM project_report WHERE late = TRUE");
+    only(&mut q, "project_id");
+    let late_reports = q.fetch_all(db).await?;
+    let mut q =
+        Sql::new("SELECT project_id, on_date FROM project_event WHERE kind = 'transition' AND to_stage = 'started'");
+    only(&mut q, "project_id");
+    let started = q.fetch_all(db).await?;
+    Ok(BookRows { projects, plans, done, milestones, supervisions, late_reports, started })
+}
+
+/// Which projects a computation covers.
+#[derive(Clone, Debug, Default)]
 pub struct FactsQuery {
     pub chain_id: Option<i64>,
     pub region: Option<String>,
     pub ids: Option<Vec<i64>>,
-    pub year: i64,
-    /// The period's month, 1..=12.
-    pub month: u32,
 }
 
-/// One row per project in scope with its plan of the year and its completed investment
-/// this year and this month: one row per project (`project_done`), whatever the number of
-/// reports.
-pub async fn facts(db: &Db, scope: &EnterpriseScope, account: i64, f: &FactsQuery) -> Result<Vec<Facts>> {
-    // The year-to-date sum over the month columns, added up by the database (the column
-    // names come from a number 1..=12, never from input text).
-    let upto = f.month.clamp(1, 12);
-    let ytd = (1..=upto).map(|m| format!("d.m{m:02}")).collect::<Vec<_>>().join(" + ");
-    let mut q = Sql::new(&format!(
-        "SELECT p.id, p.code, p.name, p.chain_id, p.region_code, p.unit_code, p.person_account_id, p.stage, p.stage_on, \
-         p.first_month, p.reported, p.total_fen, COALESCE(pl.plan_fen, 0) AS plan_fen, COALESCE({ytd}, 0) AS ytd_fen, \
-         COALESCE(d.m{upto:02}, 0) AS month_fen FROM project p \
-         LEFT JOIN project_plan pl ON pl.project_id = p.id AND pl.year = "
-    ));
-    q.bind(f.year).push(" LEFT JOIN project_done d ON d.project_id = p.id AND d.year = ").bind(f.year);
-    q.push(" WHERE 1 = 1");
+/// The ids of the projects `scope` may read among those the query selects, in id order;
+/// `None` when that is every project (a city-wide reader without a filter).
+pub async fn visible_ids(db: &Db, scope: &EnterpriseScope, account: i64, f: &FactsQuery) -> Result<Option<Vec<i64>>> {
+    if scope.read_all && f.chain_id.is_none() && f.region.is_none() && f.ids.is_none() {
+        return Ok(None);
+    }
+    let mut q = Sql::new("SELECT p.id FROM project p WHERE 1 = 1");
     push_scope(&mut q, scope, account, Access::Read);
     if let Some(c) = f.chain_id {
         q.push(" AND p.chain_id = ").bind(c);
@@ -930,21 +1018,13 @@ pub async fn facts(db: &Db, scope: &EnterpriseScope, account: i64, f: &FactsQuer
     }
     if let Some(ids) = &f.ids {
         if ids.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Some(Vec::new()));
         }
         q.push(" AND p.id IN ").bind_list(ids.iter().copied());
     }
     q.push(" ORDER BY p.id");
-    q.fetch_all(db).await
-}
-
-/// Late reports on months from `from` to `to` submitted at or after `after` (to see a past
-/// day as it was: they did not exist then). On-time reports of months already past due on
-/// that day were all in by then, so only late ones can be missing.
-pub async fn reports_after(db: &Db, after: DateTime<Utc>, from: &str, to: &str) -> Result<Vec<(i64, String)>> {
-    let mut q = Sql::new("SELECT project_id, month FROM project_report WHERE late = TRUE AND submitted_at >= ");
-    q.bind(after).push(" AND month >= ").bind(from).push(" AND month <= ").bind(to);
-    q.fetch_all(db).await
+    let rows: Vec<(i64,)> = q.fetch_all(db).await?;
+    Ok(Some(rows.into_iter().map(|(id,)| id).collect()))
 }
 
 /// Milestones open on `day` (not done by then) and due before it, of projects in scope;
@@ -980,48 +1060,6 @@ pub async fn overdue_milestones(
         out.extend(q.fetch_all::<(i64, String, NaiveDate)>(db).await?);
     }
     Ok(out)
-}
-
-/// Supervision orders issued before `as_of`, unanswered then, due before `day`.
-pub async fn overdue_supervisions(
-    db: &Db,
-    scope: &EnterpriseScope,
-    account: i64,
-    day: NaiveDate,
-    as_of: DateTime<Utc>,
-    ids: Option<&[i64]>,
-) -> Result<Vec<(i64, String, NaiveDate)>> {
-    let mut q = Sql::new(
-        "SELECT v.project_id, v.title, v.due_on FROM project_supervision v JOIN project p ON p.id = v.project_id WHERE v.due_on < ",
-    );
-    q.bind(day).push(" AND v.issued_at < ").bind(as_of);
-    q.push(" AND (v.responded_at IS NULL OR v.responded_at >= ").bind(as_of).push(")");
-    push_scope(&mut q, scope, account, Access::Read);
-    if let Some(ids) = ids {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        q.push(" AND v.project_id IN ").bind_list(ids.iter().copied());
-    }
-    q.fetch_all(db).await
-}
-
-/// Projects that entered `stage` between two days (inclusive), in scope.
-pub async fn entered_stage(
-    db: &Db,
-    scope: &EnterpriseScope,
-    account: i64,
-    stage: &str,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<Vec<i64>> {
-    let mut q = Sql::new(
-        "SELECT DISTINCT e.project_id FROM project_event e JOIN project p ON p.id = e.project_id WHERE e.kind = 'transition' AND e.to_stage = ",
-    );
-    q.bind(stage).push(" AND e.on_date >= ").bind(from).push(" AND e.on_date <= ").bind(to);
-    push_scope(&mut q, scope, account, Access::Read);
-    let rows: Vec<(i64,)> = q.fetch_all(db).await?;
-    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 /// Open supervision orders of projects the caller reports on (their to-do list).

@@ -35,6 +35,16 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// A second app on the same database (another server instance), on the same clock.
+    pub async fn reopen(&self) -> App {
+        let (url, schema) = match (&self.pg, &self._dir) {
+            (Some((url, schema)), _) => (url.clone(), Some(schema.clone())),
+            (None, Some(dir)) => (format!("sqlite://{}/t.db", dir.path().display()), None),
+            (None, None) => panic!("a test database without a location"),
+        };
+        App::open(&url, self.clock.clone(), &options(schema)).await.expect("reopen")
+    }
+
     pub fn name(&self) -> &'static str {
         self.backend.name()
     }

@@ -410,3 +410,64 @@ async fn the_responsible_unit_and_person_report_and_see_their_to_do() {
         assert!(app.project_todo(&other).await.expect("todo").is_empty());
     }
 }
+
+/// Every code and scheduling report a server computes from its project book, patched from
+/// the change feed as writes come in, equals what another instance computes from a book it
+/// loads afresh: after reports, completed milestones, supervision, a stage change and a
+/// new project, and after the day moves on.
+#[tokio::test]
+async fn a_patched_project_book_computes_what_a_fresh_one_does() {
+    for t in backends().await {
+        let app = &t.app;
+        let n = t.name();
+        app.seed_demo_with(app::demo::Scale::City, 5, app::demo::ProjectPlan { projects: 60, months: 14 })
+            .await
+            .expect("seed");
+        let office = principal(app, "office", "强链办", &["office"]).await;
+        let county = principal(app, "county", "宣汉县", &["region:511722"]).await;
+        let months = ["2026-03", "2026-02", "2025-12", "2025-07"];
+        // Load the book and today's codes in the first instance.
+        let all = Filter { per_page: 500, ..Default::default() };
+        let (before, _) = app.projects(&office, &all, None).await.expect("list");
+        for m in months {
+            app.schedule(&office, m, None, None).await.expect("schedule");
+        }
+        // Writes through the first instance: every coded project gets its missing reports
+        // and its overdue milestones done, one is supervised, one starts, one is new.
+        let coded: Vec<i64> = before.iter().filter(|r| r.code != Code::Green).map(|r| r.project.id).take(6).collect();
+        assert!(coded.len() >= 3, "{n}: the demo codes some projects");
+        for id in &coded {
+            let d = app.project(&office, *id).await.expect("detail");
+            for m in d.open_months.iter().take(2) {
+                app.submit_report(&office, *id, &report(m, "10")).await.expect("report");
+            }
+            let d = app.project(&office, *id).await.expect("detail");
+            let today = app.today();
+            if let Some(m) = d.milestones.iter().find(|m| m.done_on.is_none() && m.stage.is_none() && m.due_on < today)
+            {
+                app.complete_milestone(&office, *id, d.project.version, m.id, "2026-03-01").await.expect("milestone");
+            }
+        }
+        app.supervise_project(&office, coded[0], "加快进度", "请说明滞后原因", "2026-03-06").await.expect("supervise");
+        app.create_project(&county, &project("gas_chemical", "511722")).await.expect("create");
+        // The day moves on: the supervision falls due unanswered, more reports are missing.
+        t.clock.advance(chrono::Duration::days(12));
+        let fresh = t.reopen().await;
+        let (patched, _) = app.projects(&office, &all, None).await.expect("list");
+        let (loaded, _) = fresh.projects(&office, &all, None).await.expect("list");
+        let codes = |v: &[app::project_schedule::ListedProject]| -> Vec<(i64, Code, Vec<String>)> {
+            v.iter().map(|r| (r.project.id, r.code, r.reasons.clone())).collect()
+        };
+        assert_eq!(codes(&patched), codes(&loaded), "{n}: today's codes");
+        assert_ne!(codes(&before), codes(&patched), "{n}: the writes changed codes");
+        for m in months {
+            let a = serde_json::to_value(app.schedule(&office, m, None, None).await.expect("schedule")).expect("json");
+            let b =
+                serde_json::to_value(fresh.schedule(&office, m, None, None).await.expect("schedule")).expect("json");
+            assert_eq!(a, b, "{n}: the schedule of {m}");
+        }
+        let a = app.schedule(&county, "2026-03", None, None).await.expect("county");
+        let b = fresh.schedule(&county, "2026-03", None, None).await.expect("county");
+        assert_eq!(serde_json::to_value(a).expect("json"), serde_json::to_value(b).expect("json"), "{n}: a county's");
+    }
+}
