@@ -227,15 +227,24 @@ pub async fn page(db: &Db, scope: &EnterpriseScope, account: i64, f: &Filter) ->
         _ => " ORDER BY p.updated_at DESC, p.id DESC",
     };
     let per = f.per_page.clamp(1, 500);
-    // One statement: the page's ids from `project` alone in a subquery (an index walk,
-    // whatever the offset), then those rows with their names, in the same order.
-    let mut q = Sql::new(SELECT);
-    q.push(" AND p.id IN (SELECT p.id FROM project p WHERE 1 = 1");
+    // Two statements on purpose: the page's ids from `project` alone (an index walk, whatever
+    // the offset), then those rows with their names. SQLite re-prepares a statement whose
+    // LIMIT/OFFSET values changed (they take part in planning), so the bound offset stays in
+    // the small statement and the wide one is prepared once per connection.
+    let mut q = Sql::new("SELECT p.id FROM project p WHERE 1 = 1");
     push_scope(&mut q, scope, account, Access::Read);
     push_filter(&mut q, f);
     q.push(order).push(" LIMIT ").bind(per).push(" OFFSET ").bind(f.page.clamp(0, 1_000_000).saturating_mul(per));
-    q.push(")").push(order);
-    q.fetch_all(db).await
+    let ids: Vec<(i64,)> = q.fetch_all(db).await?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut r = Sql::new(SELECT);
+    r.push(" AND p.id IN ").bind_list(ids.iter().map(|(id,)| *id));
+    let mut rows: Vec<ProjectRow> = r.fetch_all(db).await?;
+    let pos: std::collections::HashMap<i64, usize> = ids.iter().enumerate().map(|(i, (id,))| (*id, i)).collect();
+    rows.sort_by_key(|row| pos.get(&row.id).copied().unwrap_or(usize::MAX));
+    Ok(rows)
 }
 
 /// Every project `scope` may read with the filter, unpaged (exports).
