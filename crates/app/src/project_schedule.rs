@@ -6,7 +6,7 @@
 
 use crate::account::Principal;
 use crate::project::stage_of;
-use crate::project_book::Entry;
+use crate::project_book::{Book, Entry};
 use crate::{App, AppError, Result};
 use chrono::NaiveDate;
 use domain::clock::china_day_end;
@@ -97,7 +97,7 @@ fn code_on(e: &Entry, f: &Facts, day: NaiveDate, now: chrono::DateTime<chrono::U
 impl App {
     /// Facts and codes of the selected projects in `p`'s scope: sums for `period`, codes as
     /// of the end of `day`, from the project book (the ids `scope` may read come from the
-    /// store).
+    /// store), with the book they came from.
     pub(crate) async fn coded_facts(
         &self,
         scope: &domain::role::EnterpriseScope,
@@ -105,7 +105,7 @@ impl App {
         sel: &Selection,
         period: Month,
         day: NaiveDate,
-    ) -> Result<(Vec<Facts>, HashMap<i64, Coded>)> {
+    ) -> Result<(Vec<Facts>, HashMap<i64, Coded>, Arc<Book>)> {
         let book = self.project_book().await?;
         let q = FactsQuery { chain_id: sel.chain_id, region: sel.region.clone(), ids: sel.ids.clone() };
         let visible = sp::visible_ids(&self.db, scope, account, &q).await?;
@@ -123,14 +123,14 @@ impl App {
             }
             facts.push(f);
         }
-        Ok((facts, codes))
+        Ok((facts, codes, book))
     }
 
     /// One project's code today.
     pub(crate) async fn project_code_now(&self, p: &Principal, id: i64) -> Result<(Code, Vec<CodeReason>)> {
         let today = self.today();
         let sel = Selection { ids: Some(vec![id]), ..Default::default() };
-        let (_, codes) = self.coded_facts(&p.enterprise_scope, p.account_id, &sel, Month::of(today), today).await?;
+        let (_, codes, _) = self.coded_facts(&p.enterprise_scope, p.account_id, &sel, Month::of(today), today).await?;
         Ok(codes.get(&id).map(|c| (c.code, c.reasons.clone())).unwrap_or((Code::Green, Vec::new())))
     }
 
@@ -301,9 +301,8 @@ impl App {
             region: region_row.as_ref().map(|r| r.code.clone()),
             ids: None,
         };
-        let (facts, codes) = self.coded_facts(&p.enterprise_scope, p.account_id, &sel, period, day).await?;
+        let (facts, codes, book) = self.coded_facts(&p.enterprise_scope, p.account_id, &sel, period, day).await?;
         // Projects that entered 开工 in the month (the book's timeline).
-        let book = self.project_book().await?;
         let (first, last) = (period.first_day(), period.last_day());
         let started: std::collections::HashSet<i64> = facts
             .iter()
@@ -446,7 +445,7 @@ impl App {
             units: s.units.iter().chain(&s.lead_departments).cloned().collect(),
             ..Default::default()
         };
-        let (facts, codes) =
+        let (facts, codes, _) =
             self.coded_facts(&mine, p.account_id, &Selection::default(), Month::of(today), today).await?;
         let mut out = Vec::new();
         let last = Month::of(today).prev();

@@ -191,14 +191,6 @@ pub async fn create_session(
     Ok(())
 }
 
-pub async fn session(db: &Db, token_hash: &str) -> Result<Option<SessionRow>> {
-    let mut q = Sql::new(
-        "SELECT token_hash, account_id, kind, csrf_token, created_at, last_seen_at FROM session WHERE token_hash = ",
-    );
-    q.bind(token_hash);
-    q.fetch_optional(db).await
-}
-
 /// A session with its account, the account's grants and the security policy's version: what
 /// authenticating a request needs, in one statement.
 pub struct SessionBundle {
