@@ -12,6 +12,7 @@ use serde::Serialize;
 use std::collections::HashSet;
 use store::enterprise::EnterpriseData;
 
+pub use crate::demo_problems::ProblemsSeeded;
 pub use crate::demo_projects::{ProjectPlan, ProjectsSeeded};
 
 const CHAINS_CSV: &str = include_str!("../../../data/chains.csv");
@@ -81,6 +82,7 @@ pub struct DemoReport {
     pub enterprises: usize,
     pub accounts: Vec<DemoAccount>,
     pub projects: ProjectsSeeded,
+    pub problems: ProblemsSeeded,
 }
 
 struct ChainDef {
@@ -553,6 +555,16 @@ impl App {
         tracing::info!("demo: {runs} evaluation runs");
         let projects = self.seed_demo_projects(&actor, projects, seed).await?;
         tracing::info!("demo: {} key projects, {} monthly reports", projects.projects, projects.reports);
-        Ok(DemoReport { chains: chains.len(), enterprises: n, accounts, projects })
+        let problems = self.seed_demo_problems(&actor, seed).await?;
+        tracing::info!(
+            "demo: {} problems ({} chain-wide groups), {} visits, {} meetings, {} tasks, {} plan items",
+            problems.problems,
+            problems.groups,
+            problems.visits,
+            problems.meetings,
+            problems.tasks,
+            problems.plan_items
+        );
+        Ok(DemoReport { chains: chains.len(), enterprises: n, accounts, projects, problems })
     }
 }

@@ -11,6 +11,7 @@ mod chainmap_import_check;
 mod counts;
 pub mod demo;
 mod demo_chains;
+mod demo_problems;
 mod demo_projects;
 mod demo_runs;
 pub mod enterprise;
@@ -24,6 +25,8 @@ mod import_indicators;
 mod import_reserve;
 mod import_stream;
 pub mod ledger;
+pub mod meeting;
+pub mod problem;
 pub mod productgraph;
 pub mod project;
 pub(crate) mod project_book;
@@ -71,7 +74,15 @@ pub struct App {
     pub(crate) book: Arc<tokio::sync::Mutex<Arc<project_book::Book>>>,
     /// The security policy with its version, as last read.
     pub(crate) policy_cache: Arc<std::sync::Mutex<Option<(i64, domain::account::SecurityPolicy)>>>,
+    /// (code, name, lead department) of every chain with the feed head it was read at
+    /// (a new chain appends to the feed).
+    pub(crate) chain_heads: Arc<std::sync::Mutex<Option<(i64, ChainHeads)>>>,
+    /// The departments (reference data loaded once at start).
+    pub(crate) departments: Arc<tokio::sync::OnceCell<Vec<store::reference::NamedCode>>>,
 }
+
+/// (code, name, lead department) of every chain, in the drop-downs' order.
+pub(crate) type ChainHeads = Arc<Vec<(String, String, String)>>;
 
 impl App {
     /// Opens the database at `url`, applies migrations and loads reference data.
@@ -90,6 +101,8 @@ impl App {
             today_codes: Arc::new(tokio::sync::Mutex::new(Default::default())),
             book: Arc::new(tokio::sync::Mutex::new(Default::default())),
             policy_cache: Arc::new(std::sync::Mutex::new(None)),
+            chain_heads: Arc::new(std::sync::Mutex::new(None)),
+            departments: Arc::new(tokio::sync::OnceCell::new()),
         })
     }
 

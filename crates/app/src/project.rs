@@ -111,6 +111,8 @@ pub struct ProjectDetail {
 pub struct ProjectOptions {
     /// (code, name) of the chains the caller may add projects to.
     pub chains: Vec<(String, String)>,
+    /// (code, name) of every chain (the list's filter).
+    pub all_chains: Vec<(String, String)>,
     /// (code, name) of the regions the caller may add projects in.
     pub regions: Vec<(String, String)>,
     /// (code, name) of departments and regions that may be responsible units.
@@ -196,13 +198,22 @@ impl App {
     /// The chains, regions and units of the project forms.
     pub async fn project_options(&self, p: &Principal) -> Result<ProjectOptions> {
         self.project_staff(p)?;
-        let chains = store::chain::heads(&self.db)
-            .await?
-            .into_iter()
+        let head = store::feed::head(&self.db).await?;
+        self.project_options_at(p, head).await
+    }
+
+    /// [`Self::project_options`] with the chains as of feed head `head` (one the caller has
+    /// just read, so that a list page asks the database once).
+    pub async fn project_options_at(&self, p: &Principal, head: i64) -> Result<ProjectOptions> {
+        self.project_staff(p)?;
+        let heads = self.chain_heads_at(head).await?;
+        let all_chains = heads.iter().map(|(code, name, _)| (code.clone(), name.clone())).collect();
+        let chains = heads
+            .iter()
             .filter(|(_, _, lead)| {
                 p.has(Role::Office) || holds(p, Role::LeadDept, lead) || !p.enterprise_scope.regions.is_empty()
             })
-            .map(|(code, name, _)| (code, name))
+            .map(|(code, name, _)| (code.clone(), name.clone()))
             .collect();
         let all_regions = self.filter_regions().await?;
         let regions = if p.has(Role::Office) || p.grants.iter().any(|g| g.role == Role::LeadDept) {
@@ -224,7 +235,7 @@ impl App {
         let mut units: Vec<(String, String)> =
             self.departments().await?.into_iter().map(|d| (d.code, d.name)).collect();
         units.extend(all_regions);
-        Ok(ProjectOptions { chains, regions, units })
+        Ok(ProjectOptions { chains, all_chains, regions, units })
     }
 
     /// Checks an input against the reference data and the caller's rights; every problem at
@@ -1421,7 +1432,7 @@ pub(crate) fn check_evidence_file(r: &dp::Requirement, name: &str, bytes: &[u8])
 }
 
 /// A zip holding `word/document.xml`, read within the zip-bomb limits.
-fn is_docx(bytes: &[u8]) -> bool {
+pub(crate) fn is_docx(bytes: &[u8]) -> bool {
     office::zip_files(bytes, &office::Limits::default(), &["document.xml"])
         .is_ok_and(|m| m.contains_key("document.xml"))
 }

@@ -175,6 +175,16 @@ impl App {
         filter: &sp::Filter,
         code: Option<Code>,
     ) -> Result<(Vec<ListedProject>, i64)> {
+        self.projects_at(p, filter, code).await.map(|(items, total, _)| (items, total))
+    }
+
+    /// [`Self::projects`] with the change feed's head the page was read at.
+    pub async fn projects_at(
+        &self,
+        p: &Principal,
+        filter: &sp::Filter,
+        code: Option<Code>,
+    ) -> Result<(Vec<ListedProject>, i64, i64)> {
         self.project_staff(p)?;
         // The feed's head read before the codes: the total below is reused while it holds.
         let (codes, head) = self.codes_today().await?;
@@ -219,7 +229,7 @@ impl App {
                 }
             })
             .collect();
-        Ok((items, total))
+        Ok((items, total, head))
     }
 
     /// Narrows a list filter to the projects with code `want` today (the filter's scope,

@@ -17,8 +17,10 @@ impl App {
     pub async fn fields(&self) -> Result<Vec<NamedCode>> {
         Ok(store::reference::fields(&self.db).await?)
     }
+    /// The departments: reference data loaded at migration, read once per instance.
     pub async fn departments(&self) -> Result<Vec<NamedCode>> {
-        Ok(store::reference::departments(&self.db).await?)
+        let rows = self.departments.get_or_try_init(|| store::reference::departments(&self.db)).await?;
+        Ok(rows.clone())
     }
     /// (code, name) of the counties and parks, the places an enterprise is filed under, for
     /// filter drop-downs.
@@ -33,7 +35,21 @@ impl App {
     }
     /// (code, name) of every chain, for filter drop-downs.
     pub async fn chain_options(&self) -> Result<Vec<(String, String)>> {
-        Ok(store::chain::options(&self.db).await?)
+        let head = store::feed::head(&self.db).await?;
+        Ok(self.chain_heads_at(head).await?.iter().map(|(c, n, _)| (c.clone(), n.clone())).collect())
+    }
+
+    /// (code, name, lead department) of every chain as of feed head `head` or later: read
+    /// again only when the feed has moved past the list kept (every new chain appends to it).
+    pub(crate) async fn chain_heads_at(&self, head: i64) -> Result<crate::ChainHeads> {
+        if let Some((at, heads)) = self.chain_heads.lock().unwrap_or_else(|e| e.into_inner()).as_ref()
+            && *at >= head
+        {
+            return Ok(heads.clone());
+        }
+        let heads: crate::ChainHeads = std::sync::Arc::new(store::chain::heads(&self.db).await?);
+        *self.chain_heads.lock().unwrap_or_else(|e| e.into_inner()) = Some((head, heads.clone()));
+        Ok(heads)
     }
     pub async fn chains(&self) -> Result<Vec<ChainRow>> {
         Ok(store::chain::list(&self.db).await?)

@@ -359,6 +359,7 @@ async fn run(cli: Cli) -> Result<()> {
             let follower = app.clone();
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+                let mut swept: Option<std::time::Instant> = None;
                 loop {
                     tick.tick().await;
                     if let Err(e) = follower.sync_search().await {
@@ -366,6 +367,19 @@ async fn run(cli: Cli) -> Result<()> {
                     }
                     if let Err(e) = follower.refresh_project_codes().await {
                         tracing::warn!("project codes: {e}");
+                    }
+                    // Problems whose level's deadline passed escalate, unrated answers close:
+                    // at start and every ten minutes (each step guarded by the row's version,
+                    // so several instances sweeping at once do each step once).
+                    if swept.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(600)) {
+                        swept = Some(std::time::Instant::now());
+                        match follower.sweep_problems().await {
+                            Ok(r) if r.escalated + r.closed > 0 => {
+                                tracing::info!("problems: {} escalated, {} closed unrated", r.escalated, r.closed)
+                            }
+                            Ok(_) => {}
+                            Err(e) => tracing::warn!("problem sweep: {e}"),
+                        }
                     }
                 }
             });

@@ -82,6 +82,24 @@ impl Category {
     }
 
     /// The sub-categories, in the order forms show them.
+    /// The city department a problem of this category is routed to as co-handler at every
+    /// level (and as handler at the lead-department level when the problem names no chain):
+    /// codes of `data/departments.csv`.
+    pub fn department(self) -> &'static str {
+        match self {
+            Category::Land => "zrzyj",
+            Category::Funds => "czj",
+            Category::Talent => "rsj",
+            Category::Energy => "nycyj",
+            Category::Approvals => "fgw",
+            Category::Market => "swj",
+            Category::Logistics => "jtysj",
+            Category::Arrears => "jxj",
+            Category::Rights => "scjgj",
+            Category::Other => "rqqlb",
+        }
+    }
+
     pub fn subcategories(self) -> &'static [SubCategory] {
         match self {
             Category::Land => &[

@@ -43,6 +43,8 @@ pub async fn insert(tx: &mut Tx, c: &NewChain, at: DateTime<Utc>, by: Option<i64
                 .bind(id).bind(r).bind(role).execute(x).await?.rows_affected());
         }
     }
+    // Instances cache the chain list while the feed has not moved.
+    crate::feed::append(tx, "chain", &[id], "insert", at).await?;
     Ok(id)
 }
 
@@ -61,12 +63,6 @@ pub async fn list(db: &Db) -> Result<Vec<ChainRow>> {
 }
 
 /// (code, name) of every chain in display order, for filters (no counting).
-pub async fn options(db: &Db) -> Result<Vec<(String, String)>> {
-    Sql::new("SELECT c.code, c.name FROM chain c JOIN field f ON f.code = c.field_code ORDER BY f.sort, c.id")
-        .fetch_all(db)
-        .await
-}
-
 /// (code, name, lead department) of every chain, in the order of the drop-downs.
 pub async fn heads(db: &Db) -> Result<Vec<(String, String, String)>> {
     Sql::new(

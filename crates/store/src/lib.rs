@@ -14,6 +14,8 @@ pub mod feed;
 pub mod gradient;
 pub mod history;
 pub mod indicator;
+pub mod meeting;
+pub mod problem;
 pub mod productgraph;
 pub mod project;
 pub mod reference;

@@ -175,6 +175,28 @@ pub async fn load_all(db: &Db, now: DateTime<Utc>) -> Result<()> {
         mark(&mut tx, "size_thresholds_2017", n, now).await?;
         tx.commit().await?;
     }
+    if !loaded(db, "workday_calendar").await? {
+        // China's holiday and adjusted-workday arrangement (data/cn_workday_adjustments_*.csv);
+        // the administrator adds later years in the UI.
+        let mut tx = db.begin().await?;
+        let cal = domain::workday::Calendar::default_embedded();
+        let days: Vec<_> = cal
+            .entries()
+            .map(|e| {
+                vec![
+                    Arg::Date(e.date),
+                    Arg::Text(e.kind.code().to_string()),
+                    Arg::Text(e.name.clone()),
+                    Arg::Ts(now),
+                    Arg::NullI64,
+                ]
+            })
+            .collect();
+        let n = days.len();
+        insert(&mut tx, "workday_adjustment", &["day", "kind", "name", "added_at", "added_by"], days).await?;
+        mark(&mut tx, "workday_calendar", n, now).await?;
+        tx.commit().await?;
+    }
     if !loaded(db, "fields_departments").await? {
         let mut tx = db.begin().await?;
         let fields: Vec<_> = rows("fields.csv", FIELDS_CSV, &["code", "name", "sort"])?

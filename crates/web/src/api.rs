@@ -37,7 +37,12 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
         crate::api_projects::list, crate::api_projects::create, crate::api_projects::one, crate::api_projects::update,
         crate::api_projects::transition, crate::api_projects::reports, crate::api_projects::add_report,
         crate::api_projects::milestone, crate::api_projects::supervise, crate::api_projects::respond,
-        crate::api_projects::todo, crate::api_projects::schedule),
+        crate::api_projects::todo, crate::api_projects::schedule,
+        crate::api_problems::list, crate::api_problems::raise, crate::api_problems::one, crate::api_problems::step,
+        crate::api_problems::escalate, crate::api_problems::rates, crate::api_problems::groups,
+        crate::api_problems::meetings, crate::api_problems::create_meeting, crate::api_problems::meeting,
+        crate::api_problems::packet_docx, crate::api_problems::packet_xlsx, crate::api_problems::tasks,
+        crate::api_problems::assign, crate::api_problems::task_step),
     components(schemas(ErrorBody, crate::error::FieldErrorDoc)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -81,6 +86,7 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::api_eval::routes())
         .merge(crate::api_runs::routes())
         .merge(crate::api_projects::routes())
+        .merge(crate::api_problems::routes())
 }
 
 async fn openapi() -> Response {

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod api_chains;
 pub mod api_eval;
+pub mod api_problems;
 pub mod api_projects;
 pub mod api_runs;
 pub mod api_targets;

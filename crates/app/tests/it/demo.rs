@@ -50,10 +50,10 @@ async fn demo_city() {
         assert_eq!(v.first_broken, None, "{n}");
         assert_eq!(
             v.rows,
-            22 + 3000 + 22 + 1 + 1 + 14 + 1 + 102 + 300,
+            22 + 3000 + 22 + 1 + 1 + 14 + 1 + 102 + 300 + 14,
             "{n}: chains, enterprises, chain maps, the reference product graph, the evaluation scheme, accounts, the chief's chain, \
              the evaluation runs (8 created, 24 experts, 23 declarations, 23 score saves, 7 computations, 12 reviews, 2 tier changes, 3 exit steps), \
-             the key projects"
+             the key projects, the problems demo (one entry per batch: problems, groups, visits, meetings, tasks, plans)"
         );
         crate::project_demo::check_demo_projects(&t, &report).await;
         // Evaluation runs in every state, a ledger with two years of history and exits.

@@ -531,7 +531,7 @@ async fn the_schedule_files_carry_the_figures() {
 
 /// Converts a docx with LibreOffice: the notice must open in an office suite, not only unzip.
 /// Without LibreOffice the check fails under CI and is skipped (with a message) elsewhere.
-fn converts_to_pdf(docx: &[u8]) {
+pub(crate) fn converts_to_pdf(docx: &[u8]) {
     let office = ["soffice", "libreoffice"]
         .into_iter()
         .find(|b| std::process::Command::new(b).arg("--version").output().is_ok_and(|o| o.status.success()));

@@ -117,8 +117,15 @@ async fn migrations_in_lockstep() {
         "industry",
         "industry_concordance",
         "listing_reserve",
+        "meeting",
+        "meeting_item",
         "merge_candidate",
         "placement",
+        "plan_item",
+        "problem",
+        "problem_event",
+        "problem_file",
+        "problem_group",
         "product_mapping",
         "project",
         "project_done",
@@ -148,9 +155,13 @@ async fn migrations_in_lockstep() {
         "target",
         "target_event",
         "target_push",
+        "task",
+        "task_report",
         "tier_entry",
         "tier_exit",
         "tier_history",
+        "visit",
+        "workday_adjustment",
     ]
     .into_iter()
     .map(String::from)
@@ -169,7 +180,7 @@ async fn migrations_in_lockstep() {
     assert!(a.contains(&("size_threshold".into(), "large_min".into(), "double precision".into(), true)));
     assert!(a.contains(&("enterprise".into(), "above_scale".into(), "boolean".into(), true)));
     assert!(a.contains(&("indicator_value".into(), "value".into(), "double precision".into(), true)));
-    assert_eq!(a.len(), 547, "column count");
+    assert_eq!(a.len(), 686, "column count");
     assert_eq!(sqlite_indexes(lite).await, pg_indexes(pg, &schema).await, "indexes");
 }
 
@@ -251,7 +262,12 @@ async fn reference_data_loads() {
             ],
             "{n}"
         );
-        assert_eq!(count(app, "SELECT COUNT(*) FROM reference_load").await, 4, "{n}");
+        assert_eq!(count(app, "SELECT COUNT(*) FROM reference_load").await, 5, "{n}");
+        assert_eq!(
+            count(app, "SELECT COUNT(*) FROM workday_adjustment").await,
+            75,
+            "{n}: the holiday arrangement 2024–2026"
+        );
         // No chains, enterprises, accounts or audit rows until someone creates them.
         for table in ["chain", "enterprise", "account", "audit_log"] {
             assert_eq!(count(app, &format!("SELECT COUNT(*) FROM {table}")).await, 0, "{n}: {table}");

@@ -193,8 +193,8 @@ async fn render_list(
     save_name: String,
 ) -> PageResult {
     let (filter, code) = filter_of(s, &q.api()).await?;
-    let (rows, total) = s.app.projects(&u.p, &filter, code).await?;
-    let options = s.app.project_options(&u.p).await?;
+    let (rows, total, head) = s.app.projects_at(&u.p, &filter, code).await?;
+    let options = s.app.project_options_at(&u.p, head).await?;
     let page = q.page();
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let mut links = Vec::new();
@@ -257,7 +257,7 @@ async fn render_list(
         pages,
         links,
         sorts,
-        chain_opts: opts(s.app.chain_options().await?, &q.chain),
+        chain_opts: opts(options.all_chains.clone(), &q.chain),
         region_opts: opts(s.app.filter_regions().await?, &q.region),
         stage_opts: opts(Stage::ALL.iter().map(|s| (s.code().to_string(), s.label().to_string())), &q.stage),
         kind_opts: opts(pairs(&dp::KINDS), &q.kind),

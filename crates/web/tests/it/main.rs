@@ -5,6 +5,7 @@ mod chains;
 mod eval;
 mod evalrun;
 mod pages;
+mod problems_api;
 mod project_files;
 mod projects_api;
 mod projects_pages;
