@@ -2027,7 +2027,7 @@ impl App {
             let mut planned = Vec::new();
             for (ci, c) in w.chains.iter().enumerate() {
                 let held_on = w.cal.adjust_to_workday(start + days(rng.random_range(35..=75))).0;
-                let auto = self.assemble_agenda(c.id, &c.code, held_on).await?;
+                let auto = self.assemble_agenda(c.id, held_on).await?;
                 planned.push((ci, held_on, auto));
             }
             let mut tx = self.db.begin().await?;

@@ -157,12 +157,11 @@ impl App {
     async fn chain_of(&self, code: &str) -> Result<(i64, String, String)> {
         let code = code.trim();
         let heads = store::chain::heads(&self.db).await?;
-        let (c, name, lead) = heads
+        let (c, _, lead) = heads
             .into_iter()
             .find(|(c, n, _)| c == code || n == code)
             .ok_or_else(|| AppError::invalid("chain", format!("没有产业链“{code}”")))?;
         let id = store::chain::id_by_code(&self.db, &c).await?.ok_or(AppError::NotFound)?;
-        let _ = name;
         Ok((id, c, lead))
     }
 
@@ -308,7 +307,7 @@ impl App {
             attendees: m.attendees.trim().into(),
         };
         let id = sm::insert_meeting(&mut tx, &nm, now, p.by()).await?;
-        let items = self.assemble_agenda(chain_id, &chain_code, held).await?;
+        let items = self.assemble_agenda(chain_id, held).await?;
         sm::set_items(&mut tx, id, &items).await?;
         let after = serde_json::json!({"title": nm.title, "held_on": held, "moved": moved, "items": items.len()});
         store::audit::append(
@@ -328,7 +327,6 @@ impl App {
     pub(crate) async fn assemble_agenda(
         &self,
         chain_id: i64,
-        chain_code: &str,
         held: NaiveDate,
     ) -> Result<Vec<(String, Option<i64>, String, String)>> {
         let everyone = domain::role::EnterpriseScope { read_all: true, ..Default::default() };
@@ -396,7 +394,6 @@ impl App {
                 format!("{}｜期限 {}｜{}", t.unit_name, t.due_on, if t.due_on < held { "已逾期" } else { "即将到期" });
             items.push(("task".into(), Some(t.id), format!("{} {}", t.code, t.title), note));
         }
-        let _ = chain_code;
         items.push(("policy".into(), None, "本链相关政策草案（由牵头部门补充）".into(), String::new()));
         Ok(items)
     }
@@ -432,7 +429,7 @@ impl App {
             return Err(AppError::Forbidden("只有融圈强链办或该链牵头部门可以编辑议程".into()));
         }
         let items = if reassemble {
-            self.assemble_agenda(m.chain_id, &m.chain_code, m.held_on).await?
+            self.assemble_agenda(m.chain_id, m.held_on).await?
         } else {
             let old = sm::items(&self.db, id).await?;
             let mut out = Vec::new();
@@ -611,20 +608,16 @@ impl App {
     pub async fn task(&self, p: &Principal, id: i64) -> Result<(TaskView, Vec<sm::TaskReportRow>, bool, bool)> {
         let t = sm::task(&self.db, &p.enterprise_scope, id).await?.ok_or(AppError::NotFound)?;
         let reports = sm::task_reports(&self.db, id).await?;
-        let lead = self.chain_lead(t.chain_id).await?;
         let assigned = self.assigned(p, &t);
-        let organises = Self::organises(p, &lead) || self.is_chief_of_id(p, t.chain_id).await?;
+        let organises = self.supervises(p, t.chain_id).await?;
         Ok((task_view(t, self.today()), reports, assigned, organises))
     }
 
-    async fn chain_lead(&self, chain_id: i64) -> Result<String> {
-        let all = store::chain::list(&self.db).await?;
-        Ok(all.into_iter().find(|c| c.id == chain_id).map(|c| c.lead_department_code).unwrap_or_default())
-    }
-
-    async fn is_chief_of_id(&self, p: &Principal, chain_id: i64) -> Result<bool> {
-        let all = store::chain::list(&self.db).await?;
-        Ok(all.into_iter().find(|c| c.id == chain_id).is_some_and(|c| Self::is_chief_of(p, &c.code)))
+    /// Whether `p` organises or chairs the work of chain `chain_id` (office, its lead
+    /// department or its chiefs): one read of the chain's code and lead department.
+    async fn supervises(&self, p: &Principal, chain_id: i64) -> Result<bool> {
+        let (code, lead) = store::chain::code_and_lead(&self.db, chain_id).await?.ok_or(AppError::NotFound)?;
+        Ok(Self::organises(p, &lead) || Self::is_chief_of(p, &code))
     }
 
     fn assigned(&self, p: &Principal, t: &TaskRow) -> bool {
@@ -645,8 +638,7 @@ impl App {
         if t.status != "open" {
             return Err(AppError::Conflict(format!("交办事项已{}，不能再办理", task_status_label(&t.status))));
         }
-        let lead = self.chain_lead(t.chain_id).await?;
-        let supervisor = Self::organises(p, &lead) || self.is_chief_of_id(p, t.chain_id).await?;
+        let supervisor = self.supervises(p, t.chain_id).await?;
         let kind = match kind {
             "progress" | "done" if self.assigned(p, &t) => kind,
             "supervision" | "cancel" if supervisor => kind,
@@ -730,7 +722,7 @@ impl App {
 
     pub async fn plan_progress(&self, p: &Principal, id: i64, version: i64, progress: &str, done: bool) -> Result<()> {
         let item = sm::plan_item(&self.db, &p.enterprise_scope, id).await?.ok_or(AppError::NotFound)?;
-        let lead = self.chain_lead(item.chain_id).await?;
+        let (_, lead) = store::chain::code_and_lead(&self.db, item.chain_id).await?.ok_or(AppError::NotFound)?;
         let unit = p.grants.iter().any(|g| g.scope.as_deref() == Some(item.unit_code.as_str()));
         if !Self::organises(p, &lead) && !unit {
             return Err(AppError::Forbidden("只有融圈强链办、该链牵头部门或计划牵头单位可以填报进展".into()));

@@ -72,6 +72,13 @@ pub async fn heads(db: &Db) -> Result<Vec<(String, String, String)>> {
     .await
 }
 
+/// (code, lead department) of a chain by id.
+pub async fn code_and_lead(db: &Db, id: i64) -> Result<Option<(String, String)>> {
+    let mut q = Sql::new("SELECT code, lead_department_code FROM chain WHERE id = ");
+    q.bind(id);
+    q.fetch_optional(db).await
+}
+
 pub async fn id_by_code(db: &Db, code: &str) -> Result<Option<i64>> {
     #[derive(sqlx::FromRow)]
     struct Id {
