@@ -1467,7 +1467,7 @@ impl App {
             today: self.today(),
             now: self.now(),
             cal: self.work_calendar().await?,
-            limits: self.problem_limits(),
+            limits: self.problem_limits().await?,
             chains,
             ents,
             names,

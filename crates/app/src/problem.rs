@@ -122,6 +122,33 @@ fn system_actor() -> Actor {
     Actor { id: None, name: "system".into(), ip: "local".into() }
 }
 
+/// The setting holding the office's time limits.
+const LIMITS_SETTING: &str = "problem_limits";
+
+/// Attachments a problem may carry when it is raised.
+pub const MAX_FILES_AT_RAISE: usize = 5;
+
+/// An attachment's clean name, sniffed type and SM3 hash, or why it is refused (PDF, JPG,
+/// PNG or Word, at most 10 MB).
+fn check_problem_file(name: &str, bytes: &[u8]) -> Result<(String, FileType, String)> {
+    let name = clean_file_name(name);
+    if bytes.len() > MAX_EVIDENCE_BYTES {
+        return Err(AppError::TooLarge(format!(
+            "附件“{name}”大小 {:.1} MB，超过 {} MB 上限",
+            bytes.len() as f64 / 1_048_576.0,
+            MAX_EVIDENCE_BYTES / 1_048_576
+        )));
+    }
+    let t = FileType::sniff(bytes)
+        .filter(|t| *t != FileType::Docx || crate::project::is_docx(bytes))
+        .ok_or_else(|| AppError::invalid("file", format!("附件“{name}”不是可接受的文件类型（PDF、JPG、PNG、Word）")))?;
+    let sha = {
+        use sm3::Digest;
+        hex::encode(sm3::Sm3::digest(bytes))
+    };
+    Ok((name, t, sha))
+}
+
 /// Whether the principal may read problems at all (the portal and the work pages).
 pub fn may_see_problems(p: &Principal) -> bool {
     p.enterprise_scope.reads_anything() || !p.enterprise_scope.units.is_empty()
@@ -138,9 +165,61 @@ impl App {
         Ok(cal)
     }
 
-    /// Time limits per level (the defaults of `domain::problem::Limits`).
-    pub fn problem_limits(&self) -> Limits {
-        Limits::default()
+    /// Time limits per level in working days: as the office set them (setting
+    /// `problem_limits`, JSON), else the defaults of `domain::problem::Limits`.
+    pub async fn problem_limits(&self) -> Result<Limits> {
+        Ok(store::account::setting(&self.db, LIMITS_SETTING)
+            .await?
+            .and_then(|v| serde_json::from_str::<Limits>(&v).ok())
+            .filter(|l| l.validate().is_ok())
+            .unwrap_or_default())
+    }
+
+    /// Sets the time limits (the office or the system administrator), each 1–60 working
+    /// days; problems already running keep their deadlines.
+    pub async fn set_problem_limits(&self, p: &Principal, county: &str, lead: &str, chief: &str) -> Result<Limits> {
+        self.calendar_admin(p)?;
+        let mut errors = Vec::new();
+        let mut days = |field: &str, label: &str, v: &str| -> u32 {
+            match v.trim().parse::<u32>() {
+                Ok(d) if (1..=dpr::MAX_LIMIT_WORKDAYS).contains(&d) => d,
+                _ => {
+                    errors.push(FieldError::new(
+                        field,
+                        format!("{label}时限应为 1–{} 个工作日的整数，收到“{}”", dpr::MAX_LIMIT_WORKDAYS, v.trim()),
+                    ));
+                    0
+                }
+            }
+        };
+        let l = Limits {
+            county: days("county", "县（市、区）办理", county),
+            lead_department: days("lead_department", "牵头部门协调", lead),
+            chief: days("chief", "链长协调", chief),
+        };
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let before = self.problem_limits().await?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let json = serde_json::to_string(&l).map_err(|e| AppError::Internal(e.to_string()))?;
+        store::account::set_setting(&mut tx, LIMITS_SETTING, &json).await?;
+        store::audit::append(
+            &mut tx,
+            now,
+            &audit_entry(
+                &p.actor(),
+                "problem.limits",
+                "setting",
+                LIMITS_SETTING,
+                serde_json::to_value(before).ok(),
+                serde_json::to_value(l).ok(),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(l)
     }
 
     /// Adds or replaces a day of the calendar (system administrator or the office).
@@ -211,6 +290,17 @@ impl App {
     /// Raises a problem: the enterprise in its portal, staff after a visit, or a system
     /// through the API. Routed to the county of the enterprise with the county's time limit.
     pub async fn raise_problem(&self, p: &Principal, input: &ProblemInput) -> Result<ProblemView> {
+        self.raise_problem_with_files(p, input, vec![]).await
+    }
+
+    /// [`App::raise_problem`] with attachments (file name, bytes), stored in the same
+    /// transaction: a refused file refuses the problem too.
+    pub async fn raise_problem_with_files(
+        &self,
+        p: &Principal,
+        input: &ProblemInput,
+        files: Vec<(String, Vec<u8>)>,
+    ) -> Result<ProblemView> {
         if !may_see_problems(p) || p.has(Role::Viewer) && p.grants.len() == 1 {
             return Err(AppError::Forbidden("当前账号不能提出企业问题".into()));
         }
@@ -225,9 +315,27 @@ impl App {
             }
             None => return Err(AppError::invalid("source", "来源应为 企业之家、走访调研、12345热线 或 系统接口")),
         };
+        // A refused attachment refuses the whole submission.
+        if files.len() > MAX_FILES_AT_RAISE {
+            return Err(AppError::invalid("file", format!("提出问题时最多上传 {MAX_FILES_AT_RAISE} 个附件")));
+        }
         let cal = self.work_calendar().await?;
         let mut tx = self.db.begin().await?;
         let id = self.raise_in_tx(&mut tx, p, input, source, &cal, true).await?;
+        // (a refused file drops `tx` uncommitted: nothing is written)
+        let checked = files.iter().map(|(n, b)| check_problem_file(n, b)).collect::<Result<Vec<_>>>()?;
+        let now = self.now();
+        for ((name, t, sha), (_, bytes)) in checked.into_iter().zip(files) {
+            let size = bytes.len();
+            let fid = spr::insert_file(&mut tx, id, &name, t.content_type(), &sha, bytes, now, p.by()).await?;
+            let after = serde_json::json!({"problem": id, "name": name, "type": t.code(), "size": size, "sm3": sha});
+            store::audit::append(
+                &mut tx,
+                now,
+                &audit_entry(&p.actor(), "problem.file", "problem_file", fid, None, Some(after)),
+            )
+            .await?;
+        }
         tx.commit().await?;
         self.problem(p, id).await.map(|d| d.problem)
     }
@@ -366,7 +474,7 @@ impl App {
                 }
             }
         }
-        let limits = self.problem_limits();
+        let limits = self.problem_limits().await?;
         let year = today.year();
         let seq = spr::last_code_seq(tx, "problem", "WT", year).await? + 1;
         let new = spr::NewProblem {
@@ -636,7 +744,7 @@ impl App {
                 s.level = to_level.code().into();
                 s.unit_code = unit;
                 s.level_since = today;
-                s.deadline = self.problem_limits().deadline(&cal, to_level, today);
+                s.deadline = self.problem_limits().await?.deadline(&cal, to_level, today);
             }
             _ => {
                 let next = dpr::can(status, action)?;
@@ -657,7 +765,7 @@ impl App {
                     Action::Reopen => {
                         s.reopened += 1;
                         s.level_since = today;
-                        s.deadline = self.problem_limits().deadline(&cal, level, today);
+                        s.deadline = self.problem_limits().await?.deadline(&cal, level, today);
                         s.closed_on = None;
                     }
                     Action::Reject | Action::Withdraw => s.closed_on = Some(today),
@@ -732,7 +840,7 @@ impl App {
     pub async fn sweep_problems(&self) -> Result<SweepReport> {
         let today = self.today();
         let cal = self.work_calendar().await?;
-        let limits = self.problem_limits();
+        let limits = self.problem_limits().await?;
         let mut report = SweepReport::default();
         for row in spr::sweep_candidates(&self.db, today).await? {
             let status = Status::parse(&row.status).unwrap_or(Status::Submitted);
@@ -819,22 +927,7 @@ impl App {
         if !mine && !self.handles(p, &row).await? && !p.has(Role::Office) {
             return Err(AppError::Forbidden("只有提出问题的企业、当前承办单位或融圈强链办可以上传附件".into()));
         }
-        let name = clean_file_name(name);
-        if bytes.len() > MAX_EVIDENCE_BYTES {
-            return Err(AppError::TooLarge(format!(
-                "附件“{name}”大小 {:.1} MB，超过 {} MB 上限",
-                bytes.len() as f64 / 1_048_576.0,
-                MAX_EVIDENCE_BYTES / 1_048_576
-            )));
-        }
-        let t =
-            FileType::sniff(&bytes).filter(|t| *t != FileType::Docx || crate::project::is_docx(&bytes)).ok_or_else(
-                || AppError::invalid("file", format!("附件“{name}”不是可接受的文件类型（PDF、JPG、PNG、Word）")),
-            )?;
-        let sha = {
-            use sm3::Digest;
-            hex::encode(sm3::Sm3::digest(&bytes))
-        };
+        let (name, t, sha) = check_problem_file(name, &bytes)?;
         let now = self.now();
         let size = bytes.len();
         let mut tx = self.db.begin().await?;

@@ -1042,6 +1042,10 @@ impl App {
         if r.problems.chars().count() > 2000 {
             errors.push(FieldError::new("problems", "存在问题不超过 2000 字"));
         }
+        let raise = !r.raise_category.trim().is_empty();
+        if raise && r.problems.trim().is_empty() {
+            errors.push(FieldError::new("problems", "要转入企业问题台账，请填写存在问题"));
+        }
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
         }
@@ -1088,8 +1092,49 @@ impl App {
         )
         .await?;
         store::feed::append(&mut tx, "project", &[id], "upsert", now).await?;
+        if raise {
+            self.raise_from_report(&mut tx, p, &row, &month, r).await?;
+        }
         tx.commit().await?;
         Ok(rid)
+    }
+
+    /// Raises the problems met in a monthly report into the problem ledger (inside the
+    /// report's transaction): for the owner enterprise when it is in the ledger, else by
+    /// the investor's name and the project's county.
+    async fn raise_from_report(
+        &self,
+        tx: &mut store::Tx,
+        p: &Principal,
+        row: &sp::ProjectRow,
+        month: &Month,
+        r: &ReportInput,
+    ) -> Result<()> {
+        let uscc = match row.enterprise_id {
+            Some(e) => {
+                // The owner's USCC only (the reporter may not read the enterprise itself).
+                let all = domain::role::EnterpriseScope { read_all: true, ..Default::default() };
+                store::enterprise::get(&self.db, &all, e).await?.map(|e| e.uscc).unwrap_or_default()
+            }
+            None => String::new(),
+        };
+        let title: String = format!("{}（{}月报）", row.name, month.label()).chars().take(100).collect();
+        let input = crate::problem::ProblemInput {
+            enterprise_uscc: uscc,
+            enterprise_name: row.investor.clone(),
+            region: row.region_code.clone(),
+            chain: row.chain_code.clone(),
+            category: r.raise_category.clone(),
+            title,
+            description: r.problems.trim().to_string(),
+            contact: row.contact.clone(),
+            source: domain::problem::Source::Project.code().into(),
+            source_ref: format!("{} {}", row.code, month),
+            ..Default::default()
+        };
+        let cal = self.work_calendar().await?;
+        self.raise_in_tx(tx, p, &input, domain::problem::Source::Project, &cal, true).await?;
+        Ok(())
     }
 
     /// A project's reports (the API's list).
@@ -1322,6 +1367,11 @@ pub struct ReportInput {
     pub progress: String,
     #[serde(default)]
     pub problems: String,
+    /// When set (a problem category code or label), the problems met are also raised into
+    /// the enterprise-problem ledger 企业问题台账 for the project's owner, in the same
+    /// transaction.
+    #[serde(default)]
+    pub raise_category: String,
 }
 
 /// The milestones of a new project from its kind's template: due dates from the planned

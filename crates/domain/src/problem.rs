@@ -321,10 +321,12 @@ pub enum Source {
     Hotline,
     /// Sent by another system through the API.
     Api,
+    /// Met by a key project and reported in its monthly report 项目月报.
+    Project,
 }
 
 impl Source {
-    pub const ALL: [Source; 4] = [Source::Portal, Source::Visit, Source::Hotline, Source::Api];
+    pub const ALL: [Source; 5] = [Source::Portal, Source::Visit, Source::Hotline, Source::Api, Source::Project];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -332,6 +334,7 @@ impl Source {
             Source::Visit => "visit",
             Source::Hotline => "hotline",
             Source::Api => "api",
+            Source::Project => "project",
         }
     }
     pub fn label(self) -> &'static str {
@@ -340,6 +343,7 @@ impl Source {
             Source::Visit => "走访调研",
             Source::Hotline => "12345热线",
             Source::Api => "系统接口",
+            Source::Project => "项目月报",
         }
     }
     pub fn parse(s: &str) -> Option<Source> {

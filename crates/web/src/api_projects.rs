@@ -375,6 +375,10 @@ pub struct ReportIn {
     pub progress: String,
     #[serde(default)]
     pub problems: String,
+    /// A problem category (land, funds …): the problems met are also raised into the
+    /// enterprise-problem ledger for the project's owner.
+    #[serde(default)]
+    pub raise_category: String,
 }
 
 /// Submits a monthly report (the project's region, responsible unit or person, the lead
@@ -390,7 +394,13 @@ pub async fn add_report(
 ) -> ApiResult<(StatusCode, Json<Created>)> {
     let id = id_of(id)?;
     let Json(b) = body.map_err(bad_json)?;
-    let r = ReportInput { month: b.month, amount_wan: b.amount_wan, progress: b.progress, problems: b.problems };
+    let r = ReportInput {
+        month: b.month,
+        amount_wan: b.amount_wan,
+        progress: b.progress,
+        problems: b.problems,
+        raise_category: b.raise_category,
+    };
     let rid = s.app.submit_report(&u.p, id, &r).await?;
     Ok((StatusCode::CREATED, Json(Created { id: rid })))
 }

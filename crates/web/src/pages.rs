@@ -23,6 +23,8 @@ use std::collections::HashMap;
 mod chains;
 mod evalrun;
 mod evaluation;
+mod meetings;
+mod problems;
 mod project_files;
 mod project_page;
 mod project_schedule;
@@ -102,6 +104,8 @@ pub fn routes() -> Router<AppState> {
         .route("/projects/{id}/reports", post(project_page::report))
         .route("/projects/{id}/supervisions", post(project_page::supervise))
         .route("/projects/{id}/supervisions/{sid}/respond", post(project_page::respond))
+        .merge(problems::routes())
+        .merge(meetings::routes())
         .route("/", get(home))
         .route("/healthz", get(|| async { "ok" }))
         .route("/login", get(login_page).post(login_submit))
@@ -159,6 +163,17 @@ pub struct Nav {
     pub scoring: bool,
     /// Key projects 重点项目: their list, scheduling and to-do pages.
     pub projects: bool,
+    /// Enterprise problems 企业问题 (staff pages) or, for an enterprise account, the
+    /// 企业之家 portal.
+    pub problems: bool,
+    /// An enterprise account: the portal instead of the staff pages.
+    pub portal: bool,
+    /// The chain chiefs' work: meetings, tasks, visits, plans.
+    pub meetings: bool,
+    /// Assigned tasks 交办事项: chain readers, and units that receive tasks.
+    pub tasks: bool,
+    /// The working-day calendar (system administrator, office).
+    pub calendar: bool,
 }
 
 impl Nav {
@@ -186,6 +201,11 @@ impl Nav {
             chains: app::chainmap::may_read_chains(p),
             scoring: p.has(Role::Expert),
             projects: app::project::may_see_projects(p),
+            problems: app::problem::may_see_problems(p),
+            portal: problems::is_enterprise(p),
+            meetings: app::chainmap::may_read_chains(p),
+            tasks: app::chainmap::may_read_chains(p) || p.has(Role::Unit),
+            calendar: p.has(Role::Sysadmin) || p.has(Role::Office),
         }
     }
 }
@@ -393,6 +413,10 @@ struct HomeTpl {
 }
 
 async fn home(State(s): State<AppState>, u: WebUser) -> PageResult {
+    if problems::is_enterprise(&u.p) {
+        // An enterprise's home is its portal 企业之家.
+        return Ok(Redirect::to("/portal").into_response());
+    }
     let reads = u.p.enterprise_scope.reads_anything();
     let regions = if reads { s.app.enterprise_counts_by_region(&u.p).await? } else { vec![] };
     let chains = if reads { s.app.chains().await? } else { vec![] };

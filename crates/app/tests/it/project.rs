@@ -43,6 +43,7 @@ fn report(month: &str, wan: &str) -> ReportInput {
         amount_wan: wan.into(),
         progress: "场平完成 60%".into(),
         problems: String::new(),
+        raise_category: String::new(),
     }
 }
 
@@ -469,5 +470,53 @@ async fn a_patched_project_book_computes_what_a_fresh_one_does() {
         let a = app.schedule(&county, "2026-03", None, None).await.expect("county");
         let b = fresh.schedule(&county, "2026-03", None, None).await.expect("county");
         assert_eq!(serde_json::to_value(a).expect("json"), serde_json::to_value(b).expect("json"), "{n}: a county's");
+    }
+}
+
+/// The problems met in a monthly report go into the problem ledger in the same
+/// transaction: routed to the project's county; a bad category or an empty text refuses
+/// the report too, writing nothing.
+#[tokio::test]
+async fn a_monthly_report_raises_its_problems_into_the_problem_ledger() {
+    for t in backends().await {
+        let app = &t.app;
+        let n = t.name();
+        test_chain(app, "pr", "jxj").await;
+        let county = principal(app, "county", "宣汉县", &["region:511722"]).await;
+        let id = app.create_project(&county, &project("pr", "511722")).await.unwrap_or_else(|e| panic!("{n}: {e:?}"));
+        let before = (
+            count(app, "SELECT COUNT(*) FROM project_report").await,
+            count(app, "SELECT COUNT(*) FROM problem").await,
+            audit_rows(app).await,
+        );
+        let mut r = report("2026-03", "100");
+        r.raise_category = "天气".into();
+        r.problems = "施工用电容量不足".into();
+        let e = app.submit_report(&county, id, &r).await.unwrap_err();
+        assert!(e.user_message().contains("问题类别应为"), "{n}: {e:?}");
+        r.raise_category = "energy".into();
+        r.problems = String::new();
+        let e = app.submit_report(&county, id, &r).await.unwrap_err();
+        assert!(e.user_message().contains("请填写存在问题"), "{n}: {e:?}");
+        let after = (
+            count(app, "SELECT COUNT(*) FROM project_report").await,
+            count(app, "SELECT COUNT(*) FROM problem").await,
+            audit_rows(app).await,
+        );
+        assert_eq!(after, before, "{n}: refused reports write nothing");
+
+        r.problems = "施工用电容量不足，需新建 10 千伏专线。".into();
+        app.submit_report(&county, id, &r).await.unwrap_or_else(|e| panic!("{n}: {e:?}"));
+        let f = store::problem::Filter { source: Some("project".into()), ..Default::default() };
+        let (rows, total) = app.problems(&county, &f, None).await.expect("problems");
+        assert_eq!(total, 1, "{n}");
+        let p = &rows[0].row;
+        assert_eq!(p.category, "energy");
+        assert_eq!(p.region_code, "511722");
+        assert_eq!(p.level, "county");
+        assert_eq!(p.chain_code.as_deref(), Some("pr"));
+        assert_eq!(p.enterprise_name, "示例新材料有限公司");
+        assert!(p.title.contains("2026年3月月报") && p.source_ref.ends_with("2026-03"), "{n}: {p:?}");
+        assert_eq!(rows[0].source_label, "项目月报");
     }
 }

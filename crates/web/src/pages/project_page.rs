@@ -187,6 +187,8 @@ struct ProjectTpl {
     error: Option<String>,
     notice: Option<String>,
     kept: Kept,
+    /// (code, label) of the problem categories a report's problems may be raised under.
+    problem_categories: Vec<(&'static str, &'static str)>,
 }
 
 impl ProjectTpl {
@@ -458,6 +460,7 @@ async fn render(
         error,
         notice,
         kept,
+        problem_categories: domain::problem::Category::ALL.iter().map(|c| (c.code(), c.label())).collect(),
     };
     Ok((status, t).into_response())
 }
@@ -602,11 +605,16 @@ pub(super) async fn report(
         amount_wan: field(&form, "amount_wan"),
         progress: field(&form, "progress"),
         problems: field(&form, "problems"),
+        raise_category: field(&form, "raise_category"),
     };
     let result: Result<String, PageError> = async {
         s.app.submit_report(&u.p, id, &input).await?;
         let label = Month::parse(&input.month).map(|m| m.label()).unwrap_or_default();
-        Ok(format!("{label}月报已提交"))
+        if input.raise_category.trim().is_empty() {
+            Ok(format!("{label}月报已提交"))
+        } else {
+            Ok(format!("{label}月报已提交，存在问题已转入企业问题台账，由项目所在县（市、区）办理"))
+        }
     }
     .await;
     finish(&s, &u, id, result, "#reports", Kept { form: "report".into(), values: form }).await

@@ -1,11 +1,14 @@
 //! Web tests against the real server (port 0, temp SQLite) and the router in-process.
 
 mod api;
+mod browser;
 mod chains;
 mod eval;
 mod evalrun;
+mod meetings_pages;
 mod pages;
 mod problems_api;
+mod problems_pages;
 mod project_files;
 mod projects_api;
 mod projects_pages;
