@@ -66,16 +66,28 @@ macro_rules! on_tx {
 }
 
 /// Options for opening a database.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct ConnectOptions {
-    pub max_connections: u32,
+    /// Pool size; `None`: [`default_connections`] for the backend.
+    pub max_connections: Option<u32>,
     /// PostgreSQL only: run in this schema (created if missing). Tests use one per test.
     pub pg_schema: Option<String>,
 }
 
-impl Default for ConnectOptions {
-    fn default() -> Self {
-        Self { max_connections: 16, pg_schema: None }
+/// The pool size when none is given: `QIANGLIAN_DB_CONNECTIONS` (1–256) if set; else for
+/// SQLite twice the cores and at least 4 — sqlx runs every SQLite connection on a thread
+/// of its own, WAL readers run in parallel only up to the cores, and more connection
+/// threads only add switching (64 clients on 2 cores: project-list p99 114 ms with 16
+/// connections, 69 ms with 4); for PostgreSQL 16.
+pub fn default_connections(sqlite: bool) -> u32 {
+    let env = std::env::var("QIANGLIAN_DB_CONNECTIONS").ok().and_then(|v| v.trim().parse::<u32>().ok());
+    match env.filter(|n| (1..=256).contains(n)) {
+        Some(n) => n,
+        None if sqlite => {
+            let cores = std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(2);
+            (2 * cores).clamp(4, 16)
+        }
+        None => 16,
     }
 }
 
@@ -104,7 +116,8 @@ impl Db {
                 // (default 50): a bulk INSERT … RETURNING of 500 rows then never stalls that
                 // thread while the importing task builds the next statement.
                 .row_buffer_size(512);
-            let pool = SqlitePoolOptions::new().max_connections(opts.max_connections.max(1)).connect_with(o).await?;
+            let n = opts.max_connections.unwrap_or_else(|| default_connections(true)).max(1);
+            let pool = SqlitePoolOptions::new().max_connections(n).connect_with(o).await?;
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let mut o = PgConnectOptions::from_str(url)?;
@@ -119,7 +132,8 @@ impl Db {
                 setup.close().await;
                 o = o.options([("search_path", schema.as_str())]);
             }
-            let pool = PgPoolOptions::new().max_connections(opts.max_connections.max(1)).connect_with(o).await?;
+            let n = opts.max_connections.unwrap_or_else(|| default_connections(false)).max(1);
+            let pool = PgPoolOptions::new().max_connections(n).connect_with(o).await?;
             Ok(Db::Pg(pool))
         } else {
             Err(StoreError::Url(url.to_string()))

@@ -30,23 +30,27 @@ pub fn push_chain_scope(q: &mut Sql, scope: &EnterpriseScope, alias: &str) {
     q.push(")");
 }
 
-/// The task scope: the chain scope plus the tasks assigned to the reader's units or regions.
-pub fn push_task_scope(q: &mut Sql, scope: &EnterpriseScope) {
+/// The scope of work assigned to units (tasks, plan items; `alias` the table): the chain
+/// scope plus the rows whose `unit_code` is one of the reader's units, lead departments or
+/// regions.
+pub fn push_assigned_scope(q: &mut Sql, scope: &EnterpriseScope, alias: &str) {
     if scope.read_all {
         return;
     }
     q.push(" AND (1 = 0");
     if !scope.lead_departments.is_empty() {
-        q.push(" OR t.chain_id IN (SELECT id FROM chain WHERE lead_department_code IN ")
+        q.push(&format!(" OR {alias}.chain_id IN (SELECT id FROM chain WHERE lead_department_code IN "))
             .bind_list(&scope.lead_departments)
             .push(")");
     }
     if !scope.chains_read.is_empty() {
-        q.push(" OR t.chain_id IN (SELECT id FROM chain WHERE code IN ").bind_list(&scope.chains_read).push(")");
+        q.push(&format!(" OR {alias}.chain_id IN (SELECT id FROM chain WHERE code IN "))
+            .bind_list(&scope.chains_read)
+            .push(")");
     }
     let units: Vec<&String> = scope.units.iter().chain(&scope.lead_departments).chain(&scope.regions).collect();
     if !units.is_empty() {
-        q.push(" OR t.unit_code IN ").bind_list(units);
+        q.push(&format!(" OR {alias}.unit_code IN ")).bind_list(units);
     }
     q.push(")");
 }
@@ -317,7 +321,7 @@ pub struct TaskFilter {
 
 pub async fn tasks(db: &Db, scope: &EnterpriseScope, f: &TaskFilter) -> Result<Vec<TaskRow>> {
     let mut q = Sql::new(TASK);
-    push_task_scope(&mut q, scope);
+    push_assigned_scope(&mut q, scope, "t");
     if let Some(c) = f.chain_id {
         q.push(" AND t.chain_id = ").bind(c);
     }
@@ -340,7 +344,7 @@ pub async fn tasks(db: &Db, scope: &EnterpriseScope, f: &TaskFilter) -> Result<V
 pub async fn task(db: &Db, scope: &EnterpriseScope, id: i64) -> Result<Option<TaskRow>> {
     let mut q = Sql::new(TASK);
     q.push(" AND t.id = ").bind(id);
-    push_task_scope(&mut q, scope);
+    push_assigned_scope(&mut q, scope, "t");
     q.fetch_optional(db).await
 }
 
@@ -471,7 +475,7 @@ pub async fn plan_items(
     year: Option<i64>,
 ) -> Result<Vec<PlanItemRow>> {
     let mut q = Sql::new(PLAN);
-    push_chain_scope(&mut q, scope, "i");
+    push_assigned_scope(&mut q, scope, "i");
     if let Some(c) = chain_id {
         q.push(" AND i.chain_id = ").bind(c);
     }
@@ -485,6 +489,6 @@ pub async fn plan_items(
 pub async fn plan_item(db: &Db, scope: &EnterpriseScope, id: i64) -> Result<Option<PlanItemRow>> {
     let mut q = Sql::new(PLAN);
     q.push(" AND i.id = ").bind(id);
-    push_chain_scope(&mut q, scope, "i");
+    push_assigned_scope(&mut q, scope, "i");
     q.fetch_optional(db).await
 }

@@ -80,7 +80,7 @@ fn pg_url() -> Option<String> {
 }
 
 fn options(pg_schema: Option<String>) -> store::db::ConnectOptions {
-    store::db::ConnectOptions { max_connections: 4, pg_schema }
+    store::db::ConnectOptions { max_connections: Some(4), pg_schema }
 }
 
 /// A fresh app per backend.

@@ -392,3 +392,32 @@ async fn the_administrator_adds_a_holiday_and_deadlines_count_around_it() {
         assert!(matches!(app.delete_calendar_day(&sys, "2027-01-01").await, Err(AppError::NotFound)), "{n}");
     }
 }
+
+/// A plan item's responsible unit sees the item (and only the items assigned to it) and
+/// reports its progress; another unit neither sees nor reports it.
+#[tokio::test]
+async fn a_plan_items_unit_sees_it_and_reports_progress() {
+    for t in backends().await {
+        let app = &t.app;
+        let n = t.name();
+        test_chain(app, "pl", "jxj").await;
+        let lead = principal(app, "lead", "市经信局", &["lead_dept:jxj"]).await;
+        let unit = principal(app, "unit", "市科技局", &["unit:kjj"]).await;
+        let other = principal(app, "other", "市财政局", &["unit:czj"]).await;
+        let id = app
+            .add_plan_item(&lead, "pl", "年度工作计划", 2026, "建设中试基地", "kjj", "2026-12-31")
+            .await
+            .unwrap_or_else(|e| panic!("{n}: {e:?}"));
+        app.add_plan_item(&lead, "pl", "行动方案", 2026, "编制招商图谱", "swj", "2026-09-30").await.unwrap();
+        let mine = app.plan_items(&unit, None, None).await.expect("plan items");
+        assert_eq!(mine.iter().map(|i| i.id).collect::<Vec<_>>(), vec![id], "{n}: only its own item");
+        assert!(app.plan_items(&other, None, None).await.expect("plan items").is_empty(), "{n}");
+        let before = audit_rows(app).await;
+        assert!(matches!(app.plan_progress(&other, id, 1, "已完成", true).await, Err(AppError::NotFound)), "{n}");
+        assert_eq!(audit_rows(app).await, before, "{n}");
+        let v = mine[0].version;
+        app.plan_progress(&unit, id, v, "中试基地主体完工", false).await.unwrap_or_else(|e| panic!("{n}: {e:?}"));
+        let after = app.plan_items(&lead, Some("pl"), Some(2026)).await.expect("plan items");
+        assert!(after.iter().any(|i| i.id == id && i.progress == "中试基地主体完工"), "{n}");
+    }
+}

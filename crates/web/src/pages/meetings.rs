@@ -71,7 +71,8 @@ fn may_use(p: &Principal) -> Result<(), PageError> {
     }
 }
 
-/// The task pages: the same, and responsible units (who see the tasks assigned to them).
+/// The task and plan pages: the same, and responsible units (who see the tasks and plan
+/// items assigned to them).
 fn may_see_tasks(p: &Principal) -> Result<(), PageError> {
     if app::chainmap::may_read_chains(p) || !p.enterprise_scope.units.is_empty() {
         Ok(())
@@ -1139,7 +1140,7 @@ async fn render_plans(
     notice: Option<String>,
     kept: Kept,
 ) -> PageResult {
-    may_use(&u.p)?;
+    may_see_tasks(&u.p)?;
     let year = year_of(&q.year, &mut error);
     let rows = listed(s.app.plan_items(&u.p, not_empty(&q.chain), year).await, &mut error)?;
     let leads: HashMap<String, String> = heads(s).await?.into_iter().map(|(_, n, l)| (n, l)).collect();
@@ -1264,7 +1265,7 @@ async fn plan_progress(
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> PageResult {
     let id = id_of(id)?;
-    may_use(&u.p)?;
+    may_see_tasks(&u.p)?;
     let form = checked_form(&u.p, form)?;
     let back = plan_filters(&form);
     let done = !field(&form, "done").is_empty();

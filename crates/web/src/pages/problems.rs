@@ -451,8 +451,27 @@ async fn form_page(s: &AppState, u: &WebUser, v: HashMap<String, String>, errors
     Ok((status, t).into_response())
 }
 
-async fn new_page(State(s): State<AppState>, u: WebUser) -> PageResult {
-    form_page(&s, &u, HashMap::new(), vec![]).await
+/// What a link may fill in ahead (a visit's code, a chain).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Prefill {
+    source: String,
+    source_ref: String,
+    chain: String,
+    enterprise_uscc: String,
+}
+
+async fn new_page(State(s): State<AppState>, u: WebUser, Query(q): Query<Prefill>) -> PageResult {
+    let v: HashMap<String, String> = [
+        ("source", q.source),
+        ("source_ref", q.source_ref),
+        ("chain", q.chain),
+        ("enterprise_uscc", q.enterprise_uscc),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.chars().take(100).collect::<String>()))
+    .collect();
+    form_page(&s, &u, v, vec![]).await
 }
 
 fn input_of(form: &HashMap<String, String>) -> ProblemInput {

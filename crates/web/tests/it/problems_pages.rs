@@ -231,6 +231,16 @@ async fn hotline_import_and_calendar_pages() {
     let csrf = web_login(&office, &e.base, "office1").await;
     let page = office.get(url("/problems/import")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("工单编号"));
+    // A visit's "登记为企业问题" link fills in the source and the visit's code.
+    let page = office
+        .get(url("/problems/new?source=visit&source_ref=DY-2026-0001"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("value=\"DY-2026-0001\"") && page.contains("<option value=\"visit\" selected>"), "{page}");
     let headers = ["工单编号", "企业名称", "所属区县", "诉求标题", "诉求内容", "联系电话"];
     let row = |ticket: &str, name: &str, region: &str, text: &str| {
         [ticket, name, region, "企业诉求", text, "0818-1234567"]
