@@ -42,8 +42,8 @@ def main() -> None:
         page.goto(f"{base}/login")
         page.fill("input[name=username]", user)
         page.fill("input[name=password]", password)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.click("button[type=submit]")
         page.goto(f"{base}/portal")
         if "企业之家" not in page.title():
             fail(f"portal title is {page.title()!r}")
@@ -58,8 +58,8 @@ def main() -> None:
         page.fill("#p-contact", "李经理 13900000000")
         page.set_input_files("#p-file", str(photo))
         page.screenshot(path=str(shots / "portal-form.png"), full_page=True)
-        page.click("#raise button[type=submit]")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.click("#raise button[type=submit]")
         body = page.inner_text("body")
         if "已受理登记" not in body:
             fail(f"no success message after submitting: {body[:400]}")

@@ -315,33 +315,31 @@ impl App {
             }
             None => return Err(AppError::invalid("source", "来源应为 企业之家、走访调研、12345热线 或 系统接口")),
         };
+        if source == Source::Project {
+            return Err(AppError::invalid("source", "“项目月报”来源的问题只能在填报项目月报时转入"));
+        }
         // A refused attachment refuses the whole submission.
         if files.len() > MAX_FILES_AT_RAISE {
             return Err(AppError::invalid("file", format!("提出问题时最多上传 {MAX_FILES_AT_RAISE} 个附件")));
         }
         let cal = self.work_calendar().await?;
         let mut tx = self.db.begin().await?;
-        let id = self.raise_in_tx(&mut tx, p, input, source, &cal, true).await?;
+        let id = self
+            .raise_in_tx(&mut tx, p, input, source, &cal, false)
+            .await?
+            .ok_or_else(|| AppError::Internal("an unvouched raise skipped a duplicate".into()))?;
         // (a refused file drops `tx` uncommitted: nothing is written)
         let checked = files.iter().map(|(n, b)| check_problem_file(n, b)).collect::<Result<Vec<_>>>()?;
-        let now = self.now();
-        for ((name, t, sha), (_, bytes)) in checked.into_iter().zip(files) {
-            let size = bytes.len();
-            let fid = spr::insert_file(&mut tx, id, &name, t.content_type(), &sha, bytes, now, p.by()).await?;
-            let after = serde_json::json!({"problem": id, "name": name, "type": t.code(), "size": size, "sm3": sha});
-            store::audit::append(
-                &mut tx,
-                now,
-                &audit_entry(&p.actor(), "problem.file", "problem_file", fid, None, Some(after)),
-            )
-            .await?;
-        }
+        self.store_files(&mut tx, p, id, checked, files).await?;
         tx.commit().await?;
         self.problem(p, id).await.map(|d| d.problem)
     }
 
-    /// Checks and inserts one problem inside `tx`; with `dedup`, refuses a duplicate of one
-    /// the same enterprise raised in the last 90 days.
+    /// Checks and inserts one problem inside `tx`. A duplicate of one the same enterprise
+    /// raised in the last 90 days is refused — or, `vouched`, skipped (`None`): the caller
+    /// has already established the right to raise it (a project's reporter for the
+    /// project's owner, month after month), so the rule that staff raise for enterprises of
+    /// their own region is not applied either.
     pub(crate) async fn raise_in_tx(
         &self,
         tx: &mut store::Tx,
@@ -349,8 +347,8 @@ impl App {
         input: &ProblemInput,
         source: Source,
         cal: &Calendar,
-        dedup: bool,
-    ) -> Result<i64> {
+        vouched: bool,
+    ) -> Result<Option<i64>> {
         let mut errors = Vec::new();
         let category = Category::parse(&input.category);
         if category.is_none() {
@@ -426,7 +424,7 @@ impl App {
             }
         };
         // The region's writers (and the office) raise for enterprises of their region only.
-        if !p.has(Role::Enterprise) && !p.enterprise_scope.read_all && !region.is_empty() {
+        if !vouched && !p.has(Role::Enterprise) && !p.enterprise_scope.read_all && !region.is_empty() {
             let parent = regions.iter().find(|r| r.code == region).and_then(|r| r.parent_code.clone());
             let mine = p.enterprise_scope.regions.iter().any(|r| *r == region || Some(r) == parent.as_ref());
             let lead = !p.enterprise_scope.lead_departments.is_empty() || !p.enterprise_scope.chains_read.is_empty();
@@ -460,7 +458,7 @@ impl App {
         let today = self.today();
         let (title, description) = (input.title.trim(), input.description.trim());
         let key = dpr::dedup_key(&format!("{title}{description}"));
-        if dedup {
+        {
             let since = today - Duration::days(dpr::CHAIN_WIDE_WINDOW_DAYS);
             let tokens = search::tokenize(&format!("{title} {description}"));
             for (_, code, t, d, k) in
@@ -468,6 +466,9 @@ impl App {
             {
                 let other = search::tokenize(&format!("{t} {d}"));
                 if k == key || dpr::is_duplicate(&tokens, &other, true) {
+                    if vouched {
+                        return Ok(None);
+                    }
                     return Err(AppError::Conflict(format!(
                         "该企业近 90 天已提出相同问题（{code}），请在原问题上补充或催办"
                     )));
@@ -523,7 +524,7 @@ impl App {
         if let Some(cid) = chain_id {
             self.group_in_tx(tx, cid, category, today).await?;
         }
-        Ok(id)
+        Ok(Some(id))
     }
 
     /// Regroups the chain's problems of one category of the last 90 days (chain-wide problems).
@@ -922,25 +923,51 @@ impl App {
     /// Attaches a file (PDF, JPG, PNG or Word, at most 10 MB) to a problem: the enterprise
     /// that raised it or its handling unit.
     pub async fn add_problem_file(&self, p: &Principal, id: i64, name: &str, bytes: Vec<u8>) -> Result<i64> {
+        let ids = self.add_problem_files(p, id, vec![(name.to_string(), bytes)]).await?;
+        ids.into_iter().next().ok_or_else(|| AppError::Internal("no file stored".into()))
+    }
+
+    /// Attaches several files in one transaction: one refused file refuses them all.
+    pub async fn add_problem_files(&self, p: &Principal, id: i64, files: Vec<(String, Vec<u8>)>) -> Result<Vec<i64>> {
         let row = spr::get(&self.db, &p.enterprise_scope, id).await?.ok_or(AppError::NotFound)?;
         let mine = row.enterprise_uscc.as_ref().is_some_and(|u| p.enterprise_scope.own_usccs.contains(u));
         if !mine && !self.handles(p, &row).await? && !p.has(Role::Office) {
             return Err(AppError::Forbidden("只有提出问题的企业、当前承办单位或融圈强链办可以上传附件".into()));
         }
-        let (name, t, sha) = check_problem_file(name, &bytes)?;
-        let now = self.now();
-        let size = bytes.len();
+        if files.is_empty() || files.len() > MAX_FILES_AT_RAISE {
+            return Err(AppError::invalid("file", format!("请选择 1–{MAX_FILES_AT_RAISE} 个附件")));
+        }
+        let checked = files.iter().map(|(n, b)| check_problem_file(n, b)).collect::<Result<Vec<_>>>()?;
         let mut tx = self.db.begin().await?;
-        let fid = spr::insert_file(&mut tx, id, &name, t.content_type(), &sha, bytes, now, p.by()).await?;
-        let after = serde_json::json!({"problem": id, "name": name, "type": t.code(), "size": size, "sm3": sha});
-        store::audit::append(
-            &mut tx,
-            now,
-            &audit_entry(&p.actor(), "problem.file", "problem_file", fid, None, Some(after)),
-        )
-        .await?;
+        let ids = self.store_files(&mut tx, p, id, checked, files).await?;
         tx.commit().await?;
-        Ok(fid)
+        Ok(ids)
+    }
+
+    /// Stores checked attachments of problem `id` inside `tx`, each audited.
+    async fn store_files(
+        &self,
+        tx: &mut store::Tx,
+        p: &Principal,
+        id: i64,
+        checked: Vec<(String, FileType, String)>,
+        files: Vec<(String, Vec<u8>)>,
+    ) -> Result<Vec<i64>> {
+        let now = self.now();
+        let mut ids = Vec::with_capacity(files.len());
+        for ((name, t, sha), (_, bytes)) in checked.into_iter().zip(files) {
+            let size = bytes.len();
+            let fid = spr::insert_file(tx, id, &name, t.content_type(), &sha, bytes, now, p.by()).await?;
+            let after = serde_json::json!({"problem": id, "name": name, "type": t.code(), "size": size, "sm3": sha});
+            store::audit::append(
+                tx,
+                now,
+                &audit_entry(&p.actor(), "problem.file", "problem_file", fid, None, Some(after)),
+            )
+            .await?;
+            ids.push(fid);
+        }
+        Ok(ids)
     }
 
     pub async fn problem_file(&self, p: &Principal, id: i64, file_id: i64) -> Result<(String, String, Vec<u8>)> {
@@ -1115,8 +1142,9 @@ impl App {
                 source_ref: ticket.clone(),
                 ..Default::default()
             };
-            match self.raise_in_tx(&mut tx, p, &input, Source::Hotline, &cal, true).await {
-                Ok(id) => report.added.push(format!("{ticket}→{id}")),
+            match self.raise_in_tx(&mut tx, p, &input, Source::Hotline, &cal, false).await {
+                Ok(Some(id)) => report.added.push(format!("{ticket}→{id}")),
+                Ok(None) => report.duplicates.push((line, ticket, "重复问题".into())),
                 Err(AppError::Conflict(m)) => report.duplicates.push((line, ticket, m)),
                 Err(e) => report.errors.push((line, e.user_message())),
             }

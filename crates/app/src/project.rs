@@ -1133,6 +1133,8 @@ impl App {
             ..Default::default()
         };
         let cal = self.work_calendar().await?;
+        // Vouched: whoever may report on the project may raise its problems; the same
+        // problem reported again next month is not raised twice.
         self.raise_in_tx(tx, p, &input, domain::problem::Source::Project, &cal, true).await?;
         Ok(())
     }

@@ -33,8 +33,27 @@ impl Backend {
 
 /// A transaction on either backend. Dropping it without [`Tx::commit`] rolls back.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(Transaction<'static, Sqlite>, WriteTurn),
     Pg(Transaction<'static, Postgres>),
+}
+
+/// A SQLite database's writer turn, held for the life of a transaction. SQLite has one
+/// writer at a time; waiting for the turn here, before taking a pool connection, keeps the
+/// waiting writers from holding every connection while the one in turn needs another for a
+/// read (which would stall it until the others' busy timeouts expire).
+pub struct WriteTurn(#[allow(dead_code)] tokio::sync::OwnedMutexGuard<()>);
+
+/// How long a writer waits for its turn (as long as SQLite's busy timeout).
+const WRITE_TURN_WAIT: Duration = Duration::from_secs(10);
+
+/// The writer-turn lock of the SQLite database behind `pool` (one per database file).
+fn write_lock(pool: &SqlitePool) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    static LOCKS: OnceLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = OnceLock::new();
+    let file = pool.connect_options().get_filename().to_string_lossy().into_owned();
+    let mut locks = LOCKS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    locks.entry(file).or_default().clone()
 }
 
 /// Runs `$body` with `$c` bound to the pool of `$db` (`&SqlitePool` or `&PgPool`).
@@ -53,7 +72,7 @@ macro_rules! on_db {
 macro_rules! on_tx {
     ($tx:expr, $c:ident => $body:expr) => {
         match $tx {
-            $crate::db::Tx::Sqlite(t) => {
+            $crate::db::Tx::Sqlite(t, _) => {
                 let $c = &mut **t;
                 $body
             }
@@ -78,7 +97,8 @@ pub struct ConnectOptions {
 /// SQLite twice the cores and at least 4 — sqlx runs every SQLite connection on a thread
 /// of its own, WAL readers run in parallel only up to the cores, and more connection
 /// threads only add switching (64 clients on 2 cores: project-list p99 114 ms with 16
-/// connections, 69 ms with 4); for PostgreSQL 16.
+/// connections, 69 ms with 4). Writers wait for their turn before taking a connection
+/// ([`WriteTurn`]), so a small pool is not filled by queued writers. PostgreSQL: 16.
 pub fn default_connections(sqlite: bool) -> u32 {
     let env = std::env::var("QIANGLIAN_DB_CONNECTIONS").ok().and_then(|v| v.trim().parse::<u32>().ok());
     match env.filter(|n| (1..=256).contains(n)) {
@@ -162,7 +182,12 @@ impl Db {
         Ok(match self {
             // IMMEDIATE takes the write lock up front, so a writer waits (busy timeout)
             // instead of failing when another wrote after its snapshot.
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(p) => {
+                let turn = tokio::time::timeout(WRITE_TURN_WAIT, write_lock(p).lock_owned())
+                    .await
+                    .map_err(|_| StoreError::Sqlx(sqlx::Error::PoolTimedOut))?;
+                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, WriteTurn(turn))
+            }
             Db::Pg(p) => Tx::Pg(p.begin().await?),
         })
     }
@@ -175,22 +200,64 @@ impl Db {
 impl Tx {
     pub async fn commit(self) -> Result<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t, _turn) => t.commit().await?,
             Tx::Pg(t) => t.commit().await?,
         }
         Ok(())
     }
     pub async fn rollback(self) -> Result<()> {
         match self {
-            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Sqlite(t, _turn) => t.rollback().await?,
             Tx::Pg(t) => t.rollback().await?,
         }
         Ok(())
     }
     pub fn backend(&self) -> Backend {
         match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Sqlite(..) => Backend::Sqlite,
             Tx::Pg(_) => Backend::Postgres,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Six writers on a pool of two connections, each reading through the pool while its
+    /// transaction is open (as the app does): all commit. Without the writer turn the queued
+    /// writers hold both connections in `BEGIN IMMEDIATE`, the one in turn cannot get a
+    /// connection for its read, and the others fail with "database is locked".
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[allow(clippy::disallowed_methods)] // a test: the pause lets the other writers queue up
+    async fn queued_writers_leave_a_connection_for_the_one_in_turn() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("w.db").display());
+        let db = Db::connect(&url, &ConnectOptions { max_connections: Some(2), pg_schema: None }).await.unwrap();
+        let Db::Sqlite(pool) = &db else { panic!("a SQLite URL opens SQLite") };
+        sqlx::query("CREATE TABLE t (x INTEGER NOT NULL)").execute(pool).await.unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..6i64 {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut tx = db.begin().await?;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                let Db::Sqlite(pool) = &db else { panic!("SQLite") };
+                let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t").fetch_one(pool).await?;
+                let Tx::Sqlite(t, _) = &mut tx else { panic!("SQLite") };
+                sqlx::query("INSERT INTO t (x) VALUES ($1)").bind(i).execute(&mut **t).await?;
+                tx.commit().await?;
+                Ok::<i64, StoreError>(before)
+            }));
+        }
+        let mut seen = Vec::new();
+        for t in tasks {
+            seen.push(t.await.unwrap().unwrap());
+        }
+        seen.sort();
+        // One writer at a time: each saw the rows of those before it.
+        assert_eq!(seen, vec![0, 1, 2, 3, 4, 5]);
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t").fetch_one(pool).await.unwrap();
+        assert_eq!(n, 6);
     }
 }

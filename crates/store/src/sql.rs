@@ -214,7 +214,7 @@ impl Sql {
 
     pub async fn fetch_all_tx<T: AnyRow>(&self, tx: &mut Tx) -> Result<Vec<T>> {
         Ok(match tx {
-            Tx::Sqlite(t) => sqlx::query_as_with(self.lite_sql(), self.sqlite_args()).fetch_all(&mut **t).await?,
+            Tx::Sqlite(t, _) => sqlx::query_as_with(self.lite_sql(), self.sqlite_args()).fetch_all(&mut **t).await?,
             Tx::Pg(t) => sqlx::query_as_with(self.pg_sql(), self.pg_args()).fetch_all(&mut **t).await?,
         })
     }
@@ -223,7 +223,7 @@ impl Sql {
     /// them (bulk statements).
     pub async fn into_fetch_all_tx<T: AnyRow>(self, tx: &mut Tx) -> Result<Vec<T>> {
         Ok(match tx {
-            Tx::Sqlite(t) => {
+            Tx::Sqlite(t, _) => {
                 let args = fill_args!(SqliteArguments::default(), self.args.into_iter());
                 sqlx::query_as_with(AssertSqlSafe(self.lite), args).fetch_all(&mut **t).await?
             }
@@ -236,7 +236,9 @@ impl Sql {
 
     pub async fn fetch_optional_tx<T: AnyRow>(&self, tx: &mut Tx) -> Result<Option<T>> {
         Ok(match tx {
-            Tx::Sqlite(t) => sqlx::query_as_with(self.lite_sql(), self.sqlite_args()).fetch_optional(&mut **t).await?,
+            Tx::Sqlite(t, _) => {
+                sqlx::query_as_with(self.lite_sql(), self.sqlite_args()).fetch_optional(&mut **t).await?
+            }
             Tx::Pg(t) => sqlx::query_as_with(self.pg_sql(), self.pg_args()).fetch_optional(&mut **t).await?,
         })
     }
@@ -252,14 +254,16 @@ impl Sql {
     /// A single `BIGINT` inside a transaction (a count, or an id from `RETURNING id`).
     pub async fn fetch_one_i64_tx(&self, tx: &mut Tx) -> Result<i64> {
         Ok(match tx {
-            Tx::Sqlite(t) => sqlx::query_scalar_with(self.lite_sql(), self.sqlite_args()).fetch_one(&mut **t).await?,
+            Tx::Sqlite(t, _) => {
+                sqlx::query_scalar_with(self.lite_sql(), self.sqlite_args()).fetch_one(&mut **t).await?
+            }
             Tx::Pg(t) => sqlx::query_scalar_with(self.pg_sql(), self.pg_args()).fetch_one(&mut **t).await?,
         })
     }
 
     pub async fn execute_tx(&self, tx: &mut Tx) -> Result<u64> {
         Ok(match tx {
-            Tx::Sqlite(t) => {
+            Tx::Sqlite(t, _) => {
                 sqlx::query_with(self.lite_sql(), self.sqlite_args()).execute(&mut **t).await?.rows_affected()
             }
             Tx::Pg(t) => sqlx::query_with(self.pg_sql(), self.pg_args()).execute(&mut **t).await?.rows_affected(),

@@ -474,8 +474,9 @@ async fn a_patched_project_book_computes_what_a_fresh_one_does() {
 }
 
 /// The problems met in a monthly report go into the problem ledger in the same
-/// transaction: routed to the project's county; a bad category or an empty text refuses
-/// the report too, writing nothing.
+/// transaction, whoever may report (here the responsible department): routed to the
+/// project's county; a bad category or an empty text refuses the report too, writing
+/// nothing.
 #[tokio::test]
 async fn a_monthly_report_raises_its_problems_into_the_problem_ledger() {
     for t in backends().await {
@@ -505,8 +506,10 @@ async fn a_monthly_report_raises_its_problems_into_the_problem_ledger() {
         );
         assert_eq!(after, before, "{n}: refused reports write nothing");
 
+        // The responsible unit (a city department, no region of its own) reports it.
+        let unit = principal(app, "unit", "市经信局", &["unit:jxj"]).await;
         r.problems = "施工用电容量不足，需新建 10 千伏专线。".into();
-        app.submit_report(&county, id, &r).await.unwrap_or_else(|e| panic!("{n}: {e:?}"));
+        app.submit_report(&unit, id, &r).await.unwrap_or_else(|e| panic!("{n}: {e:?}"));
         let f = store::problem::Filter { source: Some("project".into()), ..Default::default() };
         let (rows, total) = app.problems(&county, &f, None).await.expect("problems");
         assert_eq!(total, 1, "{n}");
@@ -518,5 +521,22 @@ async fn a_monthly_report_raises_its_problems_into_the_problem_ledger() {
         assert_eq!(p.enterprise_name, "示例新材料有限公司");
         assert!(p.title.contains("2026年3月月报") && p.source_ref.ends_with("2026-03"), "{n}: {p:?}");
         assert_eq!(rows[0].source_label, "项目月报");
+        // The same problem in April's report: the report is taken, the problem not raised twice.
+        t.clock.advance(Duration::days(31));
+        let mut april = r.clone();
+        april.month = "2026-04".into();
+        app.submit_report(&unit, id, &april).await.unwrap_or_else(|e| panic!("{n}: {e:?}"));
+        assert_eq!(app.problems(&county, &f, None).await.expect("problems").1, 1, "{n}");
+        // Nobody raises a "project report" problem by hand.
+        let hand = app::problem::ProblemInput {
+            source: "project".into(),
+            category: "energy".into(),
+            region: "511722".into(),
+            enterprise_name: "示例".into(),
+            title: "x".into(),
+            description: "y".into(),
+            ..Default::default()
+        };
+        assert!(matches!(app.raise_problem(&county, &hand).await, Err(AppError::Invalid(_))), "{n}");
     }
 }

@@ -1189,7 +1189,7 @@ async fn render_plans(
     let dept = kept.get("plan", "unit");
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let t = PlansTpl {
-        nav: Nav::of(&u.p, "meetings"),
+        nav: Nav::of(&u.p, "plans"),
         groups,
         total,
         chain_opts: opts(s.app.chain_options().await?, q.chain.trim()),

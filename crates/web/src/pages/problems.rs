@@ -166,13 +166,14 @@ pub(super) struct ListParams {
     source: String,
     code: String,
     grouped: String,
+    unit: String,
     q: String,
     page: String,
     msg: String,
 }
 
 impl ListParams {
-    fn pairs(&self) -> [(&'static str, &str); 9] {
+    fn pairs(&self) -> [(&'static str, &str); 10] {
         [
             ("status", &self.status),
             ("level", &self.level),
@@ -182,6 +183,7 @@ impl ListParams {
             ("source", &self.source),
             ("code", &self.code),
             ("grouped", &self.grouped),
+            ("unit", &self.unit),
             ("q", &self.q),
         ]
     }
@@ -208,7 +210,7 @@ impl ListParams {
             category: ne(&self.category),
             chain: ne(&self.chain),
             region: ne(&self.region),
-            unit: None,
+            unit: ne(&self.unit),
             source: ne(&self.source),
             code: ne(&self.code),
             grouped: Some(self.grouped == "1"),
@@ -231,6 +233,8 @@ struct ListTpl {
     query: String,
     q: String,
     grouped: bool,
+    /// A handling unit chosen from the rates page (kept as a hidden field).
+    unit: String,
     status_opts: Vec<Opt>,
     level_opts: Vec<Opt>,
     category_opts: Vec<Opt>,
@@ -275,6 +279,7 @@ async fn list_page(State(s): State<AppState>, u: WebUser, Query(q): Query<ListPa
     if page < pages {
         links.push(PageLink { label: "下一页".into(), url: url(page + 1), current: false });
     }
+    let status = if error.is_some() { axum::http::StatusCode::BAD_REQUEST } else { axum::http::StatusCode::OK };
     let t = ListTpl {
         nav: Nav::of(&u.p, "problems"),
         items,
@@ -285,6 +290,7 @@ async fn list_page(State(s): State<AppState>, u: WebUser, Query(q): Query<ListPa
         query,
         q: q.q.clone(),
         grouped: q.grouped == "1",
+        unit: q.unit.clone(),
         status_opts: opts(Status::ALL.iter().map(|x| (x.code().to_string(), x.label().to_string())), &q.status),
         level_opts: opts(Level::ALL.iter().map(|x| (x.code().to_string(), x.label().to_string())), &q.level),
         category_opts: category_opts(&q.category),
@@ -300,7 +306,7 @@ async fn list_page(State(s): State<AppState>, u: WebUser, Query(q): Query<ListPa
         error,
         notice: Some(q.msg.clone()).filter(|m| !m.trim().is_empty()),
     };
-    Ok(t.into_response())
+    Ok((status, t).into_response())
 }
 
 fn may_raise(p: &Principal) -> bool {
@@ -383,6 +389,8 @@ struct FormTpl {
     chain_opts: Vec<Opt>,
     region_opts: Vec<Opt>,
     source_opts: Vec<Opt>,
+    /// The county level's time limit (working days).
+    county_days: u32,
 }
 
 /// The fields of the raise forms (others' errors are shown at the top).
@@ -445,6 +453,7 @@ async fn form_page(s: &AppState, u: &WebUser, v: HashMap<String, String>, errors
         chain_opts: opts(s.app.chain_options().await?, &get("chain")),
         region_opts: opts(s.app.filter_regions().await?, &get("region")),
         source_opts: opts(sources, &get("source")),
+        county_days: s.app.problem_limits().await?.county,
         v,
         errors,
     };
@@ -503,6 +512,9 @@ async fn raise_form(
 
 /// `POST /problems`: staff record a problem (after a visit, from a call).
 async fn create(State(s): State<AppState>, u: WebUser, mp: Multipart) -> PageResult {
+    if is_enterprise(&u.p) {
+        return Err(AppError::Forbidden("企业账号请在“企业之家”反映问题".into()).into());
+    }
     let (form, files) = raise_form(&u, mp).await?;
     match s.app.raise_problem_with_files(&u.p, &input_of(&form), files).await {
         Ok(v) => {
@@ -527,6 +539,8 @@ struct PortalTpl {
     notice: Option<String>,
     /// Answers waiting for the enterprise's rating.
     to_rate: usize,
+    /// The county level's time limit (working days).
+    county_days: u32,
 }
 
 impl PortalTpl {
@@ -536,8 +550,10 @@ impl PortalTpl {
     fn err(&self, f: &str) -> String {
         field_errors(&self.errors, f)
     }
+    /// Messages of fields the portal does not show (its own are shown beside them).
     fn general_errors(&self) -> Vec<String> {
-        general(&self.errors)
+        const SHOWN: [&str; 6] = ["category", "subcategory", "title", "description", "contact", "file"];
+        self.errors.iter().filter(|e| !SHOWN.contains(&e.field.as_str())).map(|e| e.message.clone()).collect()
     }
 }
 
@@ -571,6 +587,7 @@ async fn portal(
         errors,
         notice,
         to_rate,
+        county_days: s.app.problem_limits().await?.county,
     };
     Ok((status, t).into_response())
 }
@@ -581,6 +598,11 @@ async fn portal_page(State(s): State<AppState>, u: WebUser, Query(q): Query<MsgP
 
 /// `POST /portal`: the enterprise raises a problem for itself.
 async fn portal_raise(State(s): State<AppState>, u: WebUser, mp: Multipart) -> PageResult {
+    if !is_enterprise(&u.p) {
+        return Err(
+            AppError::Forbidden("“企业之家”供企业账号反映本企业的问题；工作人员请在“企业问题”中登记".into()).into()
+        );
+    }
     let (form, files) = raise_form(&u, mp).await?;
     let mut input = input_of(&form);
     input.enterprise_uscc = String::new();
@@ -913,14 +935,11 @@ async fn upload_file(
         if files.is_empty() {
             return Err(AppError::invalid("file", "请选择要上传的文件").into());
         }
-        let n = files.len();
-        for (name, bytes) in files {
-            s.app.add_problem_file(&u.p, id, &name, bytes).await.map_err(|e| match e {
-                AppError::TooLarge(m) => PageError(AppError::invalid("file", m)),
-                e => PageError(e),
-            })?;
-        }
-        Ok(format!("已上传 {n} 个附件"))
+        let n = s.app.add_problem_files(&u.p, id, files).await.map_err(|e| match e {
+            AppError::TooLarge(m) => PageError(AppError::invalid("file", m)),
+            e => PageError(e),
+        })?;
+        Ok(format!("已上传 {} 个附件", n.len()))
     }
     .await;
     finish(&s, &u, id, result, Default::default()).await
@@ -1027,7 +1046,7 @@ async fn rates_page(State(s): State<AppState>, u: WebUser, Query(q): Query<Rates
                 "region" => format!("/problems?region={}", urlencode(&r.row.key)),
                 "chain" if !r.row.key.is_empty() => format!("/problems?chain={}", urlencode(&r.row.key)),
                 "chain" => "/problems".into(),
-                _ => "/problems".into(),
+                _ => format!("/problems?unit={}", urlencode(&r.row.key)),
             },
         })
         .collect();

@@ -613,7 +613,7 @@ pub(super) async fn report(
         if input.raise_category.trim().is_empty() {
             Ok(format!("{label}月报已提交"))
         } else {
-            Ok(format!("{label}月报已提交，存在问题已转入企业问题台账，由项目所在县（市、区）办理"))
+            Ok(format!("{label}月报已提交，存在问题已转入企业问题台账（近 90 天已转入的相同问题不重复登记）"))
         }
     }
     .await;

@@ -91,7 +91,10 @@ async fn enterprise_raises_on_the_portal_county_answers_enterprise_rates() {
     let page = ent.get(url("/portal")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("企业之家") && page.contains("我要反映问题"), "{page}");
     assert!(page.contains("还没有反映过问题"), "empty state");
-    assert!(page.contains("name=\"viewport\""), "phone-width layout");
+    assert!(
+        page.contains("class=\"portal\"") && page.contains("10 个工作日内办理答复"),
+        "the portal with the county's limit"
+    );
 
     let (problems, files, audit) =
         (count(&e, "problem").await, count(&e, "problem_file").await, count(&e, "audit_log").await);
@@ -143,8 +146,14 @@ async fn enterprise_raises_on_the_portal_county_answers_enterprise_rates() {
     assert!(list.contains("供气压力不足") && list.contains("共 <strong>1</strong> 个问题"), "{list}");
     let list = county.get(url("/problems?status=closed")).send().await.unwrap().text().await.unwrap();
     assert!(list.contains("共 <strong>0</strong> 个问题"));
-    let bad = county.get(url("/problems?code=purple")).send().await.unwrap().text().await.unwrap();
-    assert!(bad.contains("赋码应为"), "a bad filter is a message");
+    let bad = county.get(url("/problems?code=purple")).send().await.unwrap();
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.unwrap().contains("赋码应为"), "a bad filter is a message");
+    // Staff do not raise through the enterprise portal, nor an enterprise through the staff form.
+    let r = county.post(url("/portal")).multipart(portal_form(&ccsrf, "供气压力不足")).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let r = ent.post(url("/problems")).multipart(portal_form(&csrf, "供气压力不足二")).send().await.unwrap();
+    assert_eq!(r.status(), 403);
     let page = county.get(url(&format!("/problems/{id}"))).send().await.unwrap().text().await.unwrap();
     assert!(
         page.contains("value=\"accept\"") && page.contains("value=\"reject\"") && page.contains("value=\"escalate\""),
@@ -211,7 +220,12 @@ async fn enterprise_raises_on_the_portal_county_answers_enterprise_rates() {
     let office = client();
     web_login(&office, &e.base, "office1").await;
     let rates = office.get(url("/problems/rates?by=chain")).send().await.unwrap().text().await.unwrap();
-    assert!(rates.contains("天然气化工") && rates.contains("100.0%"), "{rates}");
+    // closure 1 of 1 and satisfaction 1 of 1 (a 5-point rating): both cells read 100.0%.
+    assert!(rates.contains("天然气化工") && rates.matches("class=\"num\">100.0%</td>").count() == 2, "{rates}");
+    let by_unit = office.get(url("/problems/rates")).send().await.unwrap().text().await.unwrap();
+    assert!(by_unit.contains("/problems?unit=511722"), "a unit's row links to its problems");
+    let list = office.get(url("/problems?unit=511722")).send().await.unwrap().text().await.unwrap();
+    assert!(list.contains("共 <strong>1</strong> 个问题"), "{list}");
     let r = office.get(url("/problems.xlsx?status=closed")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let bytes = r.bytes().await.unwrap();
