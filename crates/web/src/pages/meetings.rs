@@ -8,6 +8,7 @@
 //! carries the session's CSRF token, redirects after success with a message, and on a
 //! refusal shows its page again with the Chinese message and what was typed.
 
+use super::project_page::MsgParams;
 use super::projects::code_class;
 use super::{
     Nav, Opt, PageError, PageLink, PageResult, XLSX_TYPE, checked_form, download, field, fmt_time, id_of, opts,
@@ -189,12 +190,6 @@ where
 
 fn msg_of(msg: &str) -> Option<String> {
     not_empty(msg).map(str::to_string)
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct MsgParams {
-    msg: String,
 }
 
 /// A task as listed.

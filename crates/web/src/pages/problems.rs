@@ -8,6 +8,7 @@
 //! session's CSRF token and answers with a redirect and a message, or the page again with
 //! the refusal beside what was typed.
 
+use super::project_page::{MsgParams, fmt_size};
 use super::projects::{code_class, fmt_rate};
 use super::targets::answer;
 use super::{
@@ -557,12 +558,6 @@ impl PortalTpl {
     }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct MsgParams {
-    msg: String,
-}
-
 async fn portal(
     s: &AppState,
     u: &WebUser,
@@ -703,14 +698,6 @@ fn actor_label(a: &str) -> &'static str {
         "office" => "融圈强链办",
         "system" => "系统",
         _ => "",
-    }
-}
-
-fn fmt_size(n: i64) -> String {
-    if n >= 1_048_576 {
-        format!("{:.1} MB", n as f64 / 1_048_576.0)
-    } else {
-        format!("{:.0} KB", (n as f64 / 1024.0).ceil())
     }
 }
 

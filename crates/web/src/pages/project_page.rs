@@ -31,7 +31,7 @@ const SHOWN_REPORTS: usize = 12;
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub(super) struct MsgParams {
-    msg: String,
+    pub(super) msg: String,
 }
 
 /// What a refused form typed, to show it again: the form's name and its values.
@@ -229,7 +229,7 @@ fn accept_of(types: &[dp::FileType]) -> String {
         .join(",")
 }
 
-fn fmt_size(n: i64) -> String {
+pub(super) fn fmt_size(n: i64) -> String {
     if n >= 1_048_576 {
         format!("{:.1} MB", n as f64 / 1_048_576.0)
     } else {
